@@ -1,0 +1,1 @@
+"""tutor package."""
