@@ -1,0 +1,1 @@
+"""Settings split: base (shared), local (embedded demo defaults), production (environment), test (PostgreSQL + Redis)."""

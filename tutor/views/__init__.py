@@ -1,0 +1,1 @@
+"""HTTP interfaces: validate the request, call one selector/service, render or serialize."""
