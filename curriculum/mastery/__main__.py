@@ -16,6 +16,7 @@ from curriculum.mastery.errors import MasteryError
 from curriculum.mastery.evaluate import evaluate_model, evaluate_plain_bkt
 from curriculum.mastery.fit import fit
 from curriculum.mastery.ktdata import read_kt_file
+from curriculum.mastery.online import FEATURES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +56,13 @@ def main(argv: list[str] | None = None) -> int:
             r, _ = evaluate_model(train, test, name="ours without per-skill weights", per_skill_weights=False)
             print(r.line(), flush=True)
             r, _ = evaluate_model(train, test, name="ours without BKT forgetting", fit_forget=False)
+            print(r.line(), flush=True)
+            r, _ = evaluate_model(train, test, name="ours without learner-wide recency",
+                                  exclude_features=("prev", "recent"))
+            print(r.line(), flush=True)
+            r, _ = evaluate_model(train, test, name="ours, BKT + Elo features only",
+                                  exclude_features=tuple(f for f in FEATURES if f not in ("bkt", "elo")),
+                                  per_skill_weights=False)
             print(r.line(), flush=True)
         result, params = evaluate_model(train, test)
         print(result.line())

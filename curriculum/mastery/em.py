@@ -18,8 +18,8 @@ rarely-practised skills near the priors, and clips to ranges that keep the model
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -8,8 +8,9 @@ our model and for the plain-BKT baseline, fitted on the same split in the same r
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

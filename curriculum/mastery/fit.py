@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Iterable, Mapping, Sequence, Union
+from typing import Any, Union
 
 import numpy as np
 from scipy import sparse
@@ -86,6 +87,7 @@ def fit(
     l2_skill_weights: float = 10.0,
     item_min_obs: int = 30,
     em_max_iter: int = 200,
+    exclude_features: Sequence[str] = (),
 ) -> ModelParams:
     """Fit model parameters from logged attempts (the tutor's periodic refit).
 
@@ -99,11 +101,16 @@ def fit(
             weights, the per-skill biases and the per-skill weight corrections.
         item_min_obs: items with fewer answers keep the skill's guess/slip.
         em_max_iter: EM iteration cap.
+        exclude_features: predictor features to leave out (weight fixed at 0), for ablations.
 
     Returns:
         A new :class:`ModelParams` with every skill and item of the log.
     """
     t0 = time.monotonic()
+    unknown = set(exclude_features) - set(FEATURES)
+    if unknown:
+        raise FitError(f"unknown features to exclude: {sorted(unknown)}; known: {list(FEATURES)}")
+    keep = [j for j, name in enumerate(FEATURES) if name not in exclude_features]
     base = base or default_params()
     learners = group_log(attempt_log)
     hint_floor = base.hint_floor
@@ -191,14 +198,14 @@ def fit(
             inv = 1.0 / k
             rows_i.append(r), cols.append(0), vals.append(1.0)
             mean = [sum(f[j] for f in feats) * inv for j in range(m)]
-            for j in range(m):
+            for j in keep:
                 if mean[j] != 0.0:
                     rows_i.append(r), cols.append(1 + j), vals.append(mean[j])
             for s, f in zip(o.skills, feats):
                 si = sidx[s]
                 rows_i.append(r), cols.append(col_bias + si), vals.append(inv)
                 if per_skill_weights:
-                    for j in range(m):
+                    for j in keep:
                         if f[j] != 0.0:
                             rows_i.append(r), cols.append(col_delta + si * m + j), vals.append(f[j] * inv)
             ys.append(credit_of(o))
@@ -224,7 +231,7 @@ def fit(
     meta: dict[str, Any] = {
         "fitted_on": {"learners": len(learners), "answers": r, "skills": n_s, "items": len(items)},
         "em": {"iterations": bkt.iterations, "log_likelihood": bkt.log_likelihood, "fit_forget": fit_forget},
-        "predictor": {"per_skill_weights": per_skill_weights, "l2_global": l2_global, "l2_bias": l2_bias,
+        "predictor": {"per_skill_weights": per_skill_weights, "exclude_features": list(exclude_features), "l2_global": l2_global, "l2_bias": l2_bias,
                       "l2_skill_weights": l2_skill_weights},
         "fit_seconds": round(time.monotonic() - t0, 2),
     }

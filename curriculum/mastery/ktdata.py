@@ -14,8 +14,8 @@ has no item ids) and whose timestamp is 0 (the format has no times).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from curriculum.mastery.errors import KTFormatError
 from curriculum.mastery.state import Observation

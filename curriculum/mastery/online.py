@@ -24,8 +24,8 @@ reads. Every function here is pure and costs O(number of skills of the item).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from curriculum.mastery.errors import InvalidObservationError
 from curriculum.mastery.params import ModelParams, SkillParams
@@ -36,6 +36,8 @@ EPS = 1e-6
 #: P(correct) is clipped to [P_CLIP, 1 - P_CLIP].
 P_CLIP = 1e-4
 SECONDS_PER_DAY = 86400.0
+#: Exponential smoothing of the "recent" features: ``recent <- RECENCY_DECAY * recent + (1 - RECENCY_DECAY) * x``.
+RECENCY_DECAY = 0.7
 
 #: Predictor features, each computed per skill of the item (learner-wide ones repeat per skill):
 #: bkt          logit of the BKT P(correct) for this skill and item
@@ -48,8 +50,12 @@ SECONDS_PER_DAY = 86400.0
 #: days         log(1 + days since this skill was last practised)
 #: elo          learner ability - item difficulty (logit)
 #: first        1 if the skill was never practised, else 0
+#: skill_recent exponentially weighted mean of 2 * credit - 1 on this skill (0 if never practised)
+#: prev         2 * credit - 1 of the learner's previous answer on any skill (0 before the first answer)
+#: recent       exponentially weighted mean of 2 * credit - 1 over all the learner's answers
 FEATURES: tuple[str, ...] = (
     "bkt", "skill_wins", "skill_fails", "total_wins", "total_fails", "last", "gap", "days", "elo", "first",
+    "skill_recent", "prev", "recent",
 )
 
 
@@ -126,6 +132,8 @@ def skill_features(
     total_wins = math.log1p(state.wins)
     total_fails = math.log1p(state.fails)
     elo = state.ability - item_difficulty(params, item_id, skills, level)
+    prev = 2.0 * state.last_credit - 1.0 if state.n else 0.0
+    recent = state.recent
     rows = []
     for s in skills:
         sp = params.skill(s)
@@ -134,7 +142,7 @@ def skill_features(
         guess, slip = _guess_slip(params, sp, item_id)
         bkt = _logit(p * (1.0 - slip) + (1.0 - p) * guess)
         if ss is None:
-            rows.append([bkt, 0.0, 0.0, total_wins, total_fails, 0.0, 0.0, 0.0, elo, 1.0])
+            rows.append([bkt, 0.0, 0.0, total_wins, total_fails, 0.0, 0.0, 0.0, elo, 1.0, 0.0, prev, recent])
         else:
             rows.append([
                 bkt,
@@ -147,6 +155,9 @@ def skill_features(
                 math.log1p(_days_since(ss, now)),
                 elo,
                 0.0,
+                ss.recent,
+                prev,
+                recent,
             ])
     return rows
 
@@ -235,6 +246,7 @@ def update(state: LearnerState, obs: Observation, params: ModelParams) -> Learne
     posts = bkt_posteriors(priors, [g for g, _ in gs], [s for _, s in gs], credit)
 
     new_n = state.n + 1
+    x = 2.0 * credit - 1.0
     skills = dict(state.skills)
     for sid, sp, ss, post in zip(obs.skills, sps, olds, posts):
         p_next = _clamp(post * (1.0 - sp.forget) + (1.0 - post) * sp.learn)
@@ -248,6 +260,7 @@ def update(state: LearnerState, obs: Observation, params: ModelParams) -> Learne
             last_time=now,
             last_index=new_n,
             last_credit=credit,
+            recent=RECENCY_DECAY * ss.recent + (1.0 - RECENCY_DECAY) * x,
         )
 
     elo = params.elo
@@ -262,4 +275,6 @@ def update(state: LearnerState, obs: Observation, params: ModelParams) -> Learne
         n=new_n,
         wins=state.wins + credit,
         fails=state.fails + (1.0 - credit),
+        last_credit=credit,
+        recent=RECENCY_DECAY * state.recent + (1.0 - RECENCY_DECAY) * x,
     )

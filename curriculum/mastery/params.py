@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from curriculum.mastery.errors import InvalidParamsError
 
@@ -112,7 +113,7 @@ class SkillParams:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any], *, where: str = "skill") -> "SkillParams":
+    def from_dict(cls, d: Mapping[str, Any], *, where: str = "skill") -> SkillParams:
         if not isinstance(d, Mapping):
             raise InvalidParamsError(f"{where}: expected an object, got {type(d).__name__}")
         missing = [k for k in ("prior", "learn", "guess", "slip") if k not in d]
@@ -171,7 +172,7 @@ class ItemParams:
         return {"difficulty": self.difficulty, "guess": self.guess, "slip": self.slip, "n_obs": self.n_obs}
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any], *, where: str = "item") -> "ItemParams":
+    def from_dict(cls, d: Mapping[str, Any], *, where: str = "item") -> ItemParams:
         if not isinstance(d, Mapping):
             raise InvalidParamsError(f"{where}: expected an object")
         unknown = set(d) - {"difficulty", "guess", "slip", "n_obs"}
@@ -247,7 +248,7 @@ class ModelParams:
         """Parameters of ``skill_id``, falling back to ``default_skill`` for unknown skills."""
         return self.skills.get(skill_id, self.default_skill)
 
-    def with_skills(self, skills: Mapping[str, SkillParams]) -> "ModelParams":
+    def with_skills(self, skills: Mapping[str, SkillParams]) -> ModelParams:
         return replace(self, skills=dict(skills))
 
     def to_dict(self) -> dict[str, Any]:
@@ -264,7 +265,7 @@ class ModelParams:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "ModelParams":
+    def from_dict(cls, d: Mapping[str, Any]) -> ModelParams:
         """Inverse of :meth:`to_dict`; raises :class:`InvalidParamsError` with the offending key."""
         if not isinstance(d, Mapping):
             raise InvalidParamsError(f"model params: expected an object, got {type(d).__name__}")
@@ -305,7 +306,7 @@ class ModelParams:
         return json.dumps(self.to_dict(), indent=1, sort_keys=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "ModelParams":
+    def from_json(cls, text: str) -> ModelParams:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

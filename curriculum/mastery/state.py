@@ -8,8 +8,9 @@ of *skills* practised, never with the number of answers, so every update is O(1)
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from curriculum.mastery.errors import InvalidObservationError, InvalidStateError
 
@@ -90,6 +91,8 @@ class SkillState:
         last_time: unix seconds of the last answer on this skill.
         last_index: the learner's total answer count (``LearnerState.n``) just after that answer.
         last_credit: credit of the last answer on this skill, in [0, 1].
+        recent: exponentially weighted mean of ``2 * credit - 1`` on this skill, in [-1, 1] (newest weight
+            ``1 - RECENCY_DECAY``).
     """
 
     p_known: float
@@ -99,20 +102,24 @@ class SkillState:
     last_time: float = 0.0
     last_index: int = 0
     last_credit: float = 0.0
+    recent: float = 0.0
 
     def to_list(self) -> list[float]:
-        return [self.p_known, self.wins, self.fails, self.n, self.last_time, self.last_index, self.last_credit]
+        return [self.p_known, self.wins, self.fails, self.n, self.last_time, self.last_index, self.last_credit,
+                self.recent]
 
     @classmethod
-    def from_list(cls, v: Any, *, where: str) -> "SkillState":
-        if not isinstance(v, list) or len(v) != 7:
-            raise InvalidStateError(f"{where}: expected a list of 7 numbers")
+    def from_list(cls, v: Any, *, where: str) -> SkillState:
+        if not isinstance(v, list) or len(v) != 8:
+            raise InvalidStateError(f"{where}: expected a list of 8 numbers")
         if any(isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) for x in v):
             raise InvalidStateError(f"{where}: entries must be finite numbers")
-        p, wins, fails, n, last_time, last_index, last_credit = v
-        if not 0.0 < p < 1.0 or wins < 0 or fails < 0 or n < 0 or not 0.0 <= last_credit <= 1.0:
+        p, wins, fails, n, last_time, last_index, last_credit, recent = v
+        if (not 0.0 < p < 1.0 or wins < 0 or fails < 0 or n < 0 or not 0.0 <= last_credit <= 1.0
+                or not -1.0 <= recent <= 1.0):
             raise InvalidStateError(f"{where}: value out of range")
-        return cls(float(p), float(wins), float(fails), int(n), float(last_time), int(last_index), float(last_credit))
+        return cls(float(p), float(wins), float(fails), int(n), float(last_time), int(last_index), float(last_credit),
+                   float(recent))
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,8 @@ class LearnerState:
         n: total answers.
         wins: total evidence credit.
         fails: total (1 - credit).
+        last_credit: credit of the learner's last answer (any skill), in [0, 1].
+        recent: exponentially weighted mean of ``2 * credit - 1`` over all answers, in [-1, 1].
     """
 
     skills: Mapping[str, SkillState] = field(default_factory=dict)
@@ -132,25 +141,29 @@ class LearnerState:
     n: int = 0
     wins: float = 0.0
     fails: float = 0.0
+    last_credit: float = 0.0
+    recent: float = 0.0
 
     @classmethod
-    def new(cls) -> "LearnerState":
+    def new(cls) -> LearnerState:
         """State of a learner with no answers (cold start: every skill at its prior)."""
         return cls()
 
     def to_dict(self) -> dict[str, Any]:
-        """Compact JSON form: ``{"v": 1, "ability": .., "n": .., "wins": .., "fails": .., "skills": {id: [7 numbers]}}``."""
+        """Compact JSON form: ``{"v": 1, "ability": .., "n": .., ..., "skills": {id: [8 numbers]}}``."""
         return {
             "v": STATE_VERSION,
             "ability": self.ability,
             "n": self.n,
             "wins": self.wins,
             "fails": self.fails,
+            "last_credit": self.last_credit,
+            "recent": self.recent,
             "skills": {k: s.to_list() for k, s in self.skills.items()},
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "LearnerState":
+    def from_dict(cls, d: Mapping[str, Any]) -> LearnerState:
         if not isinstance(d, Mapping):
             raise InvalidStateError(f"learner state: expected an object, got {type(d).__name__}")
         if d.get("v") != STATE_VERSION:
@@ -159,17 +172,21 @@ class LearnerState:
         if not isinstance(skills, Mapping):
             raise InvalidStateError("learner state: 'skills' must be an object")
         nums = {}
-        for key in ("ability", "n", "wins", "fails"):
+        for key in ("ability", "n", "wins", "fails", "last_credit", "recent"):
             v = d.get(key, 0)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise InvalidStateError(f"learner state: {key} must be a finite number")
             nums[key] = v
         if nums["n"] < 0 or nums["wins"] < 0 or nums["fails"] < 0:
             raise InvalidStateError("learner state: counts must be non-negative")
+        if not 0.0 <= nums["last_credit"] <= 1.0 or not -1.0 <= nums["recent"] <= 1.0:
+            raise InvalidStateError("learner state: last_credit must lie in [0, 1] and recent in [-1, 1]")
         return cls(
             skills={str(k): SkillState.from_list(v, where=f"skills[{k}]") for k, v in skills.items()},
             ability=float(nums["ability"]),
             n=int(nums["n"]),
             wins=float(nums["wins"]),
             fails=float(nums["fails"]),
+            last_credit=float(nums["last_credit"]),
+            recent=float(nums["recent"]),
         )
