@@ -167,6 +167,8 @@ def same_type(ctx: Context) -> CheckResult:
     s_sig, t_sig = type_signature(ctx.student), type_signature(ctx.teacher)
     if s_sig == t_sig:
         return result(ctx, True, "TRUE")
+    if kind_of(ctx.student) == kind_of(ctx.teacher):
+        return result(ctx, False, "FALSE", "Your answer has the wrong number of entries.")
     return result(ctx, False, "FALSE",
                   f"Your answer should be {kind_word(kind_of(ctx.teacher))}, not {kind_word(kind_of(ctx.student))}.")
 
