@@ -4,8 +4,9 @@ Dispatch (per call, from the input tensor):
 
 * ``selective_scan`` / ``selective_state_update`` (Mamba-1): `mamba_ssm`'s CUDA scan and Triton state update
   when the tensors are on CUDA and `mamba_ssm` imports; otherwise the reference loops below.
-* ``attention``: PyTorch SDPA on CUDA (cuDNN / flash / efficient / math, first that accepts the call);
-  an explicit masked-softmax reference elsewhere.
+* ``attention``: on CUDA, one-token queries use two batched matmuls (GQA by reshape); longer queries use
+  PyTorch SDPA (flash for plain causal, memory-efficient with a mask for windows / offset queries);
+  an explicit masked-softmax reference elsewhere. `flash_attn` is not needed.
 * ``causal_conv1d`` / ``causal_conv1d_update``: always the reference (F.conv1d in fp32; cheap next to the
   projections). The `causal_conv1d` package is not used: its state convention changed across versions.
 
@@ -32,6 +33,7 @@ _MODES = ("auto", "reference", "fast")
 _mode = "auto"
 _mamba_ops: Any = None  # tuple(selective_scan_fn, selective_state_update) once imported; False if unavailable
 _warned = False
+_mamba_error = ""
 
 
 def set_override(mode: str) -> None:
@@ -54,14 +56,14 @@ def override(mode: str) -> Iterator[None]:
 
 
 def _load_mamba_ops() -> Any:
-    global _mamba_ops
+    global _mamba_ops, _mamba_error
     if _mamba_ops is None:
         try:
             from mamba_ssm.ops.selective_scan_interface import selective_scan_fn
             from mamba_ssm.ops.triton.selective_state_update import selective_state_update
             _mamba_ops = (selective_scan_fn, selective_state_update)
-        except ImportError:
-            _mamba_ops = False
+        except (ImportError, AttributeError, OSError, RuntimeError) as e:  # missing, or built for another torch
+            _mamba_ops, _mamba_error = False, f"{type(e).__name__}: {e}"
     return _mamba_ops
 
 
@@ -82,8 +84,8 @@ def _want_fast(t: torch.Tensor, needs_mamba: bool) -> bool:
                              f"(device={t.device}, mamba_ssm importable={bool(_load_mamba_ops())})")
     if not ok and not _warned:
         _warned = True
-        warnings.warn("mamba_ssm is not importable: Mamba layers use the slow reference scan on CUDA",
-                      stacklevel=3)
+        warnings.warn(f"mamba_ssm is not importable ({_mamba_error}): Mamba layers use the slow reference scan "
+                      "on CUDA", stacklevel=3)
     return ok
 
 
@@ -218,21 +220,40 @@ def attention_reference(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, windo
     return out.transpose(1, 2).to(q.dtype)
 
 
+def _attention_decode(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int | None) -> torch.Tensor:
+    """T == 1 on CUDA: two batched matmuls with GQA by reshaping (no K/V copies, no per-length plans)."""
+    B, _, Hq, D = q.shape
+    if window is not None and k.shape[1] > window:  # the single query sees exactly the last `window` keys
+        k, v = k[:, -window:], v[:, -window:]
+    Hk = k.shape[2]
+    qg = q.view(B, Hk, Hq // Hk, D)  # query head h -> kv head h // (Hq/Hk)
+    scores = torch.matmul(qg, k.permute(0, 2, 3, 1)).float() * (D ** -0.5)  # [B, Hk, rep, S]
+    probs = torch.softmax(scores, dim=-1).to(v.dtype)
+    out = torch.matmul(probs, v.transpose(1, 2))  # [B, Hk, rep, Dv]
+    return out.reshape(B, 1, Hq, v.shape[-1])
+
+
 def _attention_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int | None) -> torch.Tensor:
+    """T > 1 on CUDA: SDPA flash (plain causal) or efficient (masked); value halves of width D each.
+
+    cuDNN is left out on purpose: it builds an execution plan per new sequence length (seconds on first use).
+    """
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
-    T, S = q.shape[1], k.shape[1]
-    qh, kh, vh = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
-    sees_all = T == 1 and (window is None or S <= window)
-    mask, causal = None, False
-    if not sees_all:
-        if T == S and window is None:
-            causal = True
-        else:
-            mask = _visible(T, S, window, q.device)
-    order = [SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION,
-             SDPBackend.MATH]
-    with sdpa_kernel(order, set_priority=True):
-        out = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=mask, is_causal=causal,
-                                             enable_gqa=q.shape[2] != k.shape[2])
-    return out.transpose(1, 2)
+    T, S, Hq, Hk, D = q.shape[1], k.shape[1], q.shape[2], k.shape[2], q.shape[3]
+    if T == 1:
+        return _attention_decode(q, k, v, window)
+    qh, kh = q.transpose(1, 2), k.transpose(1, 2)
+    causal = T == S and window is None
+    mask = None if causal else _visible(T, S, window, q.device)
+    if not causal and Hq != Hk:  # the masked (efficient) kernel has no GQA: expand kv heads
+        kh = kh.repeat_interleave(Hq // Hk, dim=1)
+    outs = []
+    with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]):
+        for part in v.split(D, dim=-1):
+            vh = part.transpose(1, 2)
+            if not causal and Hq != Hk:
+                vh = vh.repeat_interleave(Hq // Hk, dim=1)
+            outs.append(F.scaled_dot_product_attention(qh, kh, vh, attn_mask=mask, is_causal=causal,
+                                                       enable_gqa=causal and Hq != Hk))
+    return torch.cat(outs, dim=-1).transpose(1, 2)

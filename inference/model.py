@@ -52,26 +52,14 @@ class SambaYForCausalLM(nn.Module):
         self.model = SambaYModel(config)
         self.lm_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
         self.tie_weights()
-        self._register_load_state_dict_pre_hook(self._fill_tied_head)
+        # with_module=True and a plain function: a bound method here would make a reference cycle that keeps
+        # a deleted model's (GPU) memory alive until the garbage collector runs
+        self._register_load_state_dict_pre_hook(_fill_tied_head, with_module=True)
 
     def tie_weights(self) -> None:
         """Make `lm_head.weight` the embedding matrix (when `tie_word_embeddings`)."""
         if self.config.tie_word_embeddings:
             self.lm_head.weight = self.model.embed_tokens.weight
-
-    def _fill_tied_head(self, state_dict: dict, prefix: str, local_metadata: dict, strict: bool,
-                        missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
-        """Accept tied checkpoints with or without `lm_head.weight`; a stored head must equal the embedding."""
-        if not self.config.tie_word_embeddings:
-            return
-        head, emb = prefix + "lm_head.weight", prefix + "model.embed_tokens.weight"
-        if emb not in state_dict:
-            return
-        if head not in state_dict:
-            state_dict[head] = state_dict[emb]
-        elif state_dict[head] is not state_dict[emb] and not torch.equal(state_dict[head], state_dict[emb]):
-            error_msgs.append("lm_head.weight differs from model.embed_tokens.weight, but the config ties them "
-                              "(tie_word_embeddings=True)")
 
     @property
     def dtype(self) -> torch.dtype:
@@ -127,6 +115,21 @@ class SambaYForCausalLM(nn.Module):
             else:
                 normal(p, std)
         return self
+
+
+def _fill_tied_head(module: SambaYForCausalLM, state_dict: dict, prefix: str, local_metadata: dict,
+                    strict: bool, missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
+    """Accept tied checkpoints with or without `lm_head.weight`; a stored head must equal the embedding."""
+    if not module.config.tie_word_embeddings:
+        return
+    head, emb = prefix + "lm_head.weight", prefix + "model.embed_tokens.weight"
+    if emb not in state_dict:
+        return
+    if head not in state_dict:
+        state_dict[head] = state_dict[emb]
+    elif state_dict[head] is not state_dict[emb] and not torch.equal(state_dict[head], state_dict[emb]):
+        error_msgs.append("lm_head.weight differs from model.embed_tokens.weight, but the config ties them "
+                          "(tie_word_embeddings=True)")
 
 
 class SambaYModel(nn.Module):
