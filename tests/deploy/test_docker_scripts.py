@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -93,9 +94,9 @@ def test_entrypoint_fails_clearly() -> None:
 # ---------------------------------------------------------------- healthcheck.py
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    seen: list[dict[str, str]] = []
+    seen: ClassVar[list[dict[str, str]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         _Handler.seen.append({"path": self.path, "host": self.headers["Host"],
                               "proto": self.headers["X-Forwarded-Proto"]})
         status = 200 if self.path == "/healthz" else 503

@@ -92,7 +92,7 @@ def raw_yaml(path: Path) -> dict:
             loader.construct_mapping(node) if isinstance(node, yaml.MappingNode)
             else loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode)
             else loader.construct_scalar(node)))
-    return yaml.load(path.read_text(), Loader=Loader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(path.read_text(), Loader=Loader)
 
 
 def load_script(name: str) -> ModuleType:
