@@ -28,6 +28,10 @@ def run_check(test: str, student: str, teacher: str, options: Mapping[str, Any] 
 
 
 def _match_test(instance: ProblemInstance) -> tuple[str, dict[str, Any]]:
+    if instance.checker == "NumSigFigs":
+        return "NumRelative", {"tolerance": 0.51 * 10.0 ** (1 - int(instance.options.get("sigfigs", 3)))}
+    if instance.checker == "NumDecPlaces":
+        return "NumAbsolute", {"tolerance": 0.51 * 10.0 ** (-int(instance.options.get("places", 2)))}
     if instance.checker in NUMERIC_TESTS:
         return instance.checker, dict(instance.options)
     return "AlgEquiv", {k: v for k, v in instance.options.items() if k in SHARED_OPTIONS}

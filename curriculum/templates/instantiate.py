@@ -9,6 +9,7 @@ a constraint or divides by zero is rejected and redrawn (at most ``MAX_DRAWS`` t
 from __future__ import annotations
 
 import random
+from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Mapping
 from typing import Any
 
@@ -152,6 +153,25 @@ def solution_for(template: ProblemTemplate, names: Mapping[str, Any]) -> tuple[t
     return result.steps, result.result
 
 
+def rounded_entry(checker: str, options: Mapping[str, Any], value: Any) -> str:
+    """For NumSigFigs / NumDecPlaces: the value rounded as the test demands (``"12.0"``), else ``""``."""
+    if checker not in ("NumSigFigs", "NumDecPlaces"):
+        return ""
+    try:
+        x = Decimal(str(sp.N(value, 30)))
+    except (TypeError, ValueError, ArithmeticError):
+        return ""
+    if checker == "NumDecPlaces":
+        places = int(options.get("places", 2))
+        return str(x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    n = int(options.get("sigfigs", 3))
+    if x == 0:
+        return "0"
+    exponent = x.adjusted() - n + 1  # position of the last kept digit
+    rounded = x.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    return f"{rounded:f}" if exponent < 0 else str(int(rounded))
+
+
 def instantiate(template: ProblemTemplate, seed: int, *, with_solution: bool = True) -> ProblemInstance:
     """Build the instance of ``seed`` (same template + seed -> equal instance).
 
@@ -162,11 +182,12 @@ def instantiate(template: ProblemTemplate, seed: int, *, with_solution: bool = T
     answer_value, asis = _value(template, "answer", template.answer, names)
     answer = to_answer(answer_value, asis=asis)
     answer_latex = to_latex(answer_value, asis=asis)
+    model_entry = rounded_entry(template.checker, template.options, answer_value)
     wrong: list[WrongAnswer] = []
     for i, spec in enumerate(template.wrong_answers):
         value, w_asis = _value(template, f"wrong_answers.{i}.answer", spec.answer, names)
-        text = to_answer(value, asis=w_asis)
-        if text == answer or coincide(value, answer_value, template.checker):
+        text = rounded_entry(template.checker, template.options, value) or to_answer(value, asis=w_asis)
+        if text in (answer, model_entry) or coincide(value, answer_value, template.checker):
             continue  # this mistake gives the right answer for these values: not a listed mistake here
         wrong.append(WrongAnswer(text, _text(template, f"wrong_answers.{i}.feedback", spec.feedback, names),
                                  spec.note))
@@ -183,5 +204,5 @@ def instantiate(template: ProblemTemplate, seed: int, *, with_solution: bool = T
         answer=answer, answer_latex=answer_latex, checker=template.checker, options=dict(template.options),
         input_kind=template.input_kind,
         hints=tuple(_text(template, f"hints.{i}", h, names) for i, h in enumerate(template.hints)),
-        solution=solution, wrong_answers=tuple(wrong),
+        solution=solution, wrong_answers=tuple(wrong), model_entry=model_entry,
     )

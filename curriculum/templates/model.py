@@ -140,6 +140,13 @@ class ProblemInstance:
     hints: tuple[str, ...]
     solution: WorkedSolution | None
     wrong_answers: tuple[WrongAnswer, ...]
+    model_entry: str = ""
+
+    @property
+    def expected_entry(self) -> str:
+        """What a learner types for full marks: ``model_entry`` (the answer rounded as the test asks, for
+        NumSigFigs/NumDecPlaces) or else the teacher answer itself."""
+        return self.model_entry or self.answer
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (strings, ints, lists, dicts only)."""
@@ -150,7 +157,7 @@ class ProblemInstance:
             "checker": self.checker, "options": dict(self.options), "input_kind": self.input_kind,
             "hints": list(self.hints),
             "solution": self.solution.to_dict() if self.solution is not None else None,
-            "wrong_answers": [w.to_dict() for w in self.wrong_answers],
+            "wrong_answers": [w.to_dict() for w in self.wrong_answers], "model_entry": self.model_entry,
         }
 
     @classmethod
@@ -166,4 +173,5 @@ class ProblemInstance:
             hints=tuple(str(h) for h in data.get("hints", ())),
             solution=WorkedSolution.from_dict(solution) if solution is not None else None,
             wrong_answers=tuple(WrongAnswer.from_dict(w) for w in data.get("wrong_answers", ())),
+            model_entry=str(data.get("model_entry", "")),
         )

@@ -47,10 +47,10 @@ def check_template(template: ProblemTemplate, *, seeds: int = 20, skill_ids: Ite
         except TemplateError as exc:
             issues.extend(exc.issues)
             break
-        own = run_check(inst.checker, inst.answer, inst.answer, inst.options, isolate=isolate)
+        own = run_check(inst.checker, inst.expected_entry, inst.answer, inst.options, isolate=isolate)
         if not own.correct:
             issues.append(TemplateIssue(template.line_of("answer"), "answer",
-                                        f"the answer '{inst.answer}' fails its own checker {inst.checker} "
+                                        f"the answer '{inst.expected_entry}' fails its own checker {inst.checker} "
                                         f"({own.note}: {own.feedback}) (seed {seed})"))
         for wa in inst.wrong_answers:
             idx = next(i for i, s in enumerate(template.wrong_answers) if s.note == wa.note)
