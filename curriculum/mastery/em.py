@@ -197,8 +197,8 @@ def fit_bkt(
     guess = np.full(S, init["guess"])
     slip = np.full(S, init["slip"])
     use_items = n_items > 0 and bool(np.any(lay.item >= 0))
-    item_guess = np.full(max(n_items, 0), np.nan)
-    item_slip = np.full(max(n_items, 0), np.nan)
+    item_guess = np.full(max(n_items, 0), init["guess"])
+    item_slip = np.full(max(n_items, 0), init["slip"])
     item_n = np.bincount(lay.item[lay.item >= 0], minlength=n_items) if use_items else np.zeros(n_items, int)
     n_obs = np.bincount(lay.skill_flat, minlength=S)
     item_ok = item_n >= item_min_obs if use_items else np.zeros(n_items, bool)
@@ -286,13 +286,13 @@ def fit_bkt(
             item_guess = np.clip((ig_num + item_shrink * guess[item_skill]) / (ig_den + item_shrink),
                                  *BOUNDS["guess"])
             item_slip = np.clip((is_num + item_shrink * slip[item_skill]) / (is_den + item_shrink), *BOUNDS["slip"])
-            item_guess[~item_ok] = np.nan
-            item_slip[~item_ok] = np.nan
 
         if ll - prev_ll < tol * lay.total:
             break
         prev_ll = ll
 
+    item_guess = np.where(item_ok, item_guess, np.nan)
+    item_slip = np.where(item_ok, item_slip, np.nan)
     return BKTFit(
         prior=prior, learn=learn, forget=forget, guess=guess, slip=slip, n_obs=n_obs,
         item_guess=item_guess, item_slip=item_slip, item_n=item_n,
