@@ -260,13 +260,16 @@ def answer_equiv(s: Node, t: Node, b: Builder) -> Verdict:
     tk, sk = kind_of(t), kind_of(s)
     if tk in SOLUTION_KINDS or (tk == "set" and sk in SOLUTION_KINDS):
         var = single_variable(s, t)
-        if var != "many" and (sk in SOLUTION_KINDS or sk in ("set", "seq")):
+        as_interval = isinstance(s, Group) and s.could_be_interval and s.open != "{"
+        if var != "many" and (sk in SOLUTION_KINDS or sk in ("set", "seq") or as_interval):
             try:
                 ss, ts = real_set(s, var, b), real_set(t, var, b)  # type: ignore[arg-type]
             except NotASet:
                 pass
             else:
                 return Verdict(True, "TRUE") if sets_equal(ss, ts) else Verdict(False, "FALSE")
+    if tk in ("interval", "union") and isinstance(s, Group) and s.could_be_interval:
+        sk = "interval"
     if tk != sk:
         return Verdict(False, "WRONG_TYPE", f"Your answer should be {kind_word(tk)}, but it is {kind_word(sk)}.")
     if tk == "expr":

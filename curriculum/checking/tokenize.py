@@ -68,6 +68,9 @@ def tokenize(text: str, limits: Limits) -> list[Token]:
                 raise ParseFailure(
                     "PARSE_NUMBER_TOO_LONG", f"numbers may have at most {limits.max_number_digits} digits", i
                 )
+            if j + 1 < n and text[j] in "eE" and (text[j + 1].isdigit() or text[j + 1] in "+-" and j + 2 < n
+                                                  and text[j + 2].isdigit()):
+                raise ParseFailure("PARSE_E_NOTATION", f"write {raw}*10^... instead of e-notation", j)
             tokens.append(Token("num", raw, i, space))
             i = j
         elif ch.isascii() and ch.isalpha():

@@ -13,6 +13,7 @@ from math import gcd
 import sympy as sp
 
 from ..equivalence import expr_equiv
+from ..render import to_text as render_text
 from ..results import CheckResult, OptionSpec
 from ..tree import BinOp, Call, Neg, Node, Num, kind_of, strip_parens, walk
 from .common import VAR_OPTION, product_factors, result, sum_terms, the_variable
@@ -130,16 +131,25 @@ def lowest_terms_problem(node: Node) -> str | None:
                 num = strip_parens(num.arg)
             if isinstance(den, Neg):
                 return "Write the minus sign in the numerator, not the denominator."
-            if isinstance(num, Num) and isinstance(den, Num) and not num.is_decimal and not den.is_decimal:
-                a, b = int(num.text), int(den.text)
-                if b == 1 or gcd(a, b) > 1:
-                    return f"The fraction {a}/{b} can be simplified."
+            a, b = _integer_coefficient(num), _integer_coefficient(den)
+            if a is not None and b is not None and (b == 1 and isinstance(den, Num) or gcd(a, b) > 1):
+                return f"The fraction {render_text(n)} can be simplified."
             if any(isinstance(m, Call) and m.func in ("sqrt", "cbrt", "root") for m in walk(den)) or any(
                 isinstance(m, BinOp) and m.op == "^" and isinstance(strip_parens(m.right), BinOp)
                 and strip_parens(m.right).op == "/" for m in walk(den)
             ):
                 return "Rationalise the denominator: it should not contain a root."
     return None
+
+
+def _integer_coefficient(node: Node) -> int | None:
+    """Product of the integer literals multiplied at the top of ``node`` (``6x`` -> 6), or None."""
+    coeff = None
+    for f, sign in product_factors(node):
+        f = strip_parens(f)
+        if sign != 0 and isinstance(f, Num) and not f.is_decimal:
+            coeff = (coeff or 1) * int(f.text)
+    return coeff
 
 
 @register(
