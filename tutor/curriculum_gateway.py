@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 
+from curriculum.checking import configure as checker_pool_configure
 from curriculum.checking import parse_student
 from curriculum.mastery import (
     LearnerState,
@@ -32,8 +34,7 @@ from curriculum.mastery import (
 )
 from curriculum.selection import ItemInfo, Selection, select_next
 from curriculum.skills import load_skill_graph
-from curriculum.templates import check_instance_answer, instantiate, load_templates
-from tutor import checking_runner
+from curriculum.templates import check_instance_answer, instantiate, load_templates, parse_template
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,7 @@ def templates_shipped() -> list[TemplateRecord]:
 @lru_cache(maxsize=256)
 def _template_from_source(source_yaml: str) -> Any:
     """Parse a stored template version's YAML source into a curriculum ProblemTemplate (cached)."""
-    from curriculum.templates import template_from_yaml
-
-    return template_from_yaml(source_yaml)
+    return parse_template(source_yaml, origin="<stored template version>")
 
 
 @lru_cache(maxsize=2048)
@@ -203,35 +202,49 @@ def problem_answer_text(problem: Any) -> str:
 # --------------------------------------------------------------------------- checking
 
 
-def answer_check(problem: Any, *, text: str, input_format: str) -> CheckOutcome:
-    """Check a student's answer with the instance's named checker, within the configured time bound.
+_pool_configured = False
+_pool_lock = threading.Lock()
 
-    Expected failures (invalid input, timeouts) come back as ``valid=False`` outcomes, never exceptions.
+
+def _checker_pool_configure() -> None:
+    """Size the curriculum's isolated checker pool from settings, once per process (never at import)."""
+    global _pool_configured
+    with _pool_lock:
+        if not _pool_configured:
+            checker_pool_configure(size=int(settings.TUTOR_CHECK_WORKERS),
+                                   memory_limit_mb=int(settings.TUTOR_CHECK_MEMORY_MB))
+            _pool_configured = True
+
+
+def answer_check(problem: Any, *, text: str, input_format: str) -> CheckOutcome:
+    """Check a student's answer with the instance's named checker and its listed common mistakes.
+
+    Production and the demo check in the curriculum's isolated worker processes (wall-clock and memory
+    bounds); ``TUTOR_CHECK_IN_PROCESS`` (tests) checks inline. Expected failures (invalid input, timeouts)
+    come back as ``valid=False`` outcomes, never exceptions.
     """
+    isolate = not settings.TUTOR_CHECK_IN_PROCESS
+    if isolate:
+        _checker_pool_configure()
     started = time.perf_counter()
-    if settings.TUTOR_CHECK_IN_PROCESS:
-        result = check_instance_answer(problem, text, input_format=input_format, locale=settings.TUTOR_LOCALE)
-        data = result.to_dict()
-    else:
-        data = checking_runner.check(
-            problem.to_dict(), text, input_format, settings.TUTOR_LOCALE, timeout_s=settings.TUTOR_CHECK_TIMEOUT_S
-        )
+    result = check_instance_answer(problem, text, input_format=input_format, locale=settings.TUTOR_LOCALE,
+                                   isolate=isolate)
     elapsed_ms = (time.perf_counter() - started) * 1000.0
     return CheckOutcome(
-        valid=bool(data["valid"]),
-        correct=bool(data["correct"]),
-        score=float(data["score"]),
-        note=str(data["note"]),
-        feedback=str(data.get("feedback", "")),
-        parsed=str(data.get("parsed", "")),
-        parsed_latex=str(data.get("parsed_latex", "")),
+        valid=bool(result.valid),
+        correct=bool(result.correct),
+        score=float(result.score),
+        note=str(result.note),
+        feedback=str(result.feedback or ""),
+        parsed=str(result.parsed or ""),
+        parsed_latex=str(result.parsed_latex or ""),
         check_ms=elapsed_ms,
     )
 
 
 def input_preview(text: str) -> dict[str, Any]:
     """A cheap, safe reading of what the student typed: ``{"valid", "latex", "error"}`` (no evaluation)."""
-    result = parse_student(text)
+    result = parse_student(text, input_format="text", locale=settings.TUTOR_LOCALE)
     return {"valid": bool(result.valid), "latex": str(result.latex), "error": str(result.error)}
 
 

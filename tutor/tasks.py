@@ -10,7 +10,7 @@ from tutor.models import User
 from tutor.services.mastery import mastery_snapshots_refresh
 
 
-@shared_task(name="tutor.tasks.mastery_snapshots_refresh", queue="default", ignore_result=True)
+@shared_task(name="tutor.tasks.mastery_snapshots_refresh")
 def mastery_snapshots_refresh_task(learner_id: int) -> int:
     """Recompute a learner's per-skill mastery snapshots at the current time (forgetting applies).
 

@@ -112,8 +112,9 @@ TUTOR_TARGET_BAND = (0.6, 0.8)
 TUTOR_SELECTION_POLICY = "adaptive"
 TUTOR_RECENT_ITEMS = 5  # how many recent template ids selection should avoid repeating
 TUTOR_MAX_ANSWER_CHARS = 500  # longer answers are refused before any parsing
-TUTOR_CHECK_TIMEOUT_S = 5.0  # wall-clock bound on one answer check (isolated worker process)
-TUTOR_CHECK_IN_PROCESS = False  # True: check in the web process (fast tests); False: isolated worker process
+TUTOR_CHECK_IN_PROCESS = False  # False: the curriculum's isolated checker processes (time + memory bounds)
+TUTOR_CHECK_WORKERS = 2  # checker processes per web/worker process
+TUTOR_CHECK_MEMORY_MB = 1536  # address-space limit of each checker process, MiB
 TUTOR_LOCALE = "en"
 
 LOGGING = {

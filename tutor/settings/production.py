@@ -61,5 +61,6 @@ STORAGES = {
 }
 WHITENOISE_MANIFEST_STRICT = False
 TUTOR_CHECK_IN_PROCESS = False
+TUTOR_CHECK_WORKERS = env_int("TUTOR_CHECK_WORKERS", 2)
 
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}}
