@@ -53,6 +53,9 @@ def _num_equal(a: Any, b: Any) -> bool:
 def same_value(a: Any, b: Any) -> bool:
     """True when two template values are mathematically the same answer."""
     a, b = canonical(a), canonical(b)
+    for x, y in ((a, b), (b, a)):  # "x = 3" / {3} against a bare 3
+        if isinstance(x, sp.FiniteSet) and len(x) == 1 and isinstance(y, sp.Expr):
+            return _num_equal(x.args[0], y)
     if isinstance(a, dict) or isinstance(b, dict):
         return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and \
             all(_num_equal(a[k], b[k]) for k in a)

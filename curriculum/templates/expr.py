@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import sympy as sp
+from sympy.logic.boolalg import BooleanAtom
 
 from curriculum.errors import CurriculumError
 
@@ -99,6 +100,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "together": sp.together, "apart": sp.apart, "simplify": sp.simplify, "diff": sp.diff,
     "integrate": sp.integrate, "subs": _subs, "round": _round, "dec": _dec, "sign": sp.sign,
     "isprime": _isprime, "issquare": _issquare, "rad": lambda d: d * sp.pi / 180,
+    "closed": lambda a, b: sp.Interval(a, b), "open": lambda a, b: sp.Interval.open(a, b),
+    "lopen": lambda a, b: sp.Interval.Lopen(a, b), "ropen": lambda a, b: sp.Interval.Ropen(a, b),
 }
 
 #: constants a template may use without declaring them.
@@ -107,7 +110,7 @@ CONSTANTS: dict[str, sp.Basic] = {"pi": sp.pi, "e": sp.E, "E": sp.E, "oo": sp.oo
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod)
 _CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
-_ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.Name,
+_ALLOWED_NODES = (ast.Expression, ast.IfExp, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.Name,
                   ast.Load, ast.Constant, ast.List, ast.Tuple, ast.Set, ast.USub, ast.UAdd, ast.Not,
                   ast.And, ast.Or, *_BINOPS, *_CMPOPS)
 
@@ -201,6 +204,13 @@ def _compare(op: ast.cmpop, left: Any, right: Any) -> Any:
             raise ExprError("'in' needs a list on its right, e.g. a in [1, 2, 3]")
         found = any(_truth(_compare(ast.Eq(), left, item)) for item in items)
         return sp.true if found == isinstance(op, ast.In) else sp.false
+    if any(isinstance(v, (bool, BooleanAtom)) for v in (left, right)):
+        if not isinstance(op, (ast.Eq, ast.NotEq)):
+            raise ExprError("true/false can only be compared with == or !=")
+        same = _truth(left) == _truth(right)
+        return sp.true if same == isinstance(op, ast.Eq) else sp.false
+    if any(isinstance(v, tuple) for v in (left, right)):
+        raise ExprError("lists can only be used with 'in'")
     symbolic = any(isinstance(v, sp.Basic) and v.free_symbols for v in (left, right))
     if isinstance(op, (ast.Eq, ast.NotEq)):
         if symbolic:
@@ -229,6 +239,8 @@ class _Evaluator:
             return self.run(node.body)
         if isinstance(node, ast.Constant):
             return _num(node.value)
+        if isinstance(node, ast.IfExp):
+            return self.run(node.body) if _truth(self.run(node.test)) else self.run(node.orelse)
         if isinstance(node, ast.Name):
             if node.id in self.names:
                 return self.names[node.id]

@@ -184,11 +184,14 @@ def instantiate(template: ProblemTemplate, seed: int, *, with_solution: bool = T
     answer_latex = to_latex(answer_value, asis=asis)
     model_entry = rounded_entry(template.checker, template.options, answer_value)
     wrong: list[WrongAnswer] = []
+    earlier: list[Any] = [answer_value]
     for i, spec in enumerate(template.wrong_answers):
         value, w_asis = _value(template, f"wrong_answers.{i}.answer", spec.answer, names)
         text = rounded_entry(template.checker, template.options, value) or to_answer(value, asis=w_asis)
-        if text in (answer, model_entry) or coincide(value, answer_value, template.checker):
-            continue  # this mistake gives the right answer for these values: not a listed mistake here
+        if text in (answer, model_entry) or any(w.answer == text for w in wrong) or \
+                any(coincide(value, other, template.checker) for other in earlier):
+            continue  # for these values the mistake gives the right answer (or an earlier mistake's)
+        earlier.append(value)
         wrong.append(WrongAnswer(text, _text(template, f"wrong_answers.{i}.feedback", spec.feedback, names),
                                  spec.note))
     solution = None
