@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import torch
 
-from .errors import GenerationError
+from .errors import GenerationError, InferenceError
 from .model import SambaYForCausalLM
 from .sampling import check_sampling_args, sample_next
 from .tokenizer import Tokenizer
@@ -114,11 +114,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--dtype", default=None, choices=["float32", "bfloat16", "float16", "float64"])
     args = ap.parse_args(argv)
     dtype = getattr(torch, args.dtype) if args.dtype else None
-    model, tokenizer = load_pretrained(args.model, device=args.device, dtype=dtype)
-    for delta in stream_text(model, tokenizer, args.prompt, max_new_tokens=args.max_new_tokens,
-                             temperature=args.temperature, top_p=args.top_p, seed=args.seed, system=args.system):
-        sys.stdout.write(delta)
-        sys.stdout.flush()
+    try:
+        model, tokenizer = load_pretrained(args.model, device=args.device, dtype=dtype)
+        for delta in stream_text(model, tokenizer, args.prompt, max_new_tokens=args.max_new_tokens,
+                                 temperature=args.temperature, top_p=args.top_p, seed=args.seed,
+                                 system=args.system):
+            sys.stdout.write(delta)
+            sys.stdout.flush()
+    except InferenceError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     sys.stdout.write("\n")
     return 0
 

@@ -108,7 +108,10 @@ def load_model(root: Path, config: SambaYConfig, *, device: torch.device, dtype:
         state = {name: handles[p].get_tensor(name).to(device=device, dtype=dtype) for name, p in files.items()}
     finally:
         handles.clear()
-    model.load_state_dict(state, strict=True, assign=True)
+    try:
+        model.load_state_dict(state, strict=True, assign=True)
+    except RuntimeError as e:  # e.g. a stored lm_head.weight that differs from the tied embedding
+        raise CheckpointError(f"cannot load {root}: {e}") from e
     model.tie_weights()
     return model.eval().requires_grad_(False)
 
