@@ -97,7 +97,7 @@ def evaluate_model(train: Learners, test: Learners, *, name: str = "mastery mode
                    **fit_kwargs: Any) -> tuple[EvalResult, ModelParams]:
     """Fit :func:`curriculum.mastery.fit` on TRAIN and score online predictions on TEST."""
     t0 = time.monotonic()
-    params = fit(list((lid, o) for lid, seq in train for o in seq), **fit_kwargs)
+    params = fit([(lid, o) for lid, seq in train for o in seq], **fit_kwargs)
     fit_s = time.monotonic() - t0
     t1 = time.monotonic()
     y, p = predict_online(test, params)

@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -31,7 +31,7 @@ from curriculum.mastery.online import FEATURES, skill_features, update
 from curriculum.mastery.params import ItemParams, ModelParams, SkillParams, default_params
 from curriculum.mastery.state import LearnerState, Observation
 
-AttemptLog = Union[Mapping[str, Sequence[Observation]], Iterable[tuple[str, Observation]]]
+AttemptLog = Mapping[str, Sequence[Observation]] | Iterable[tuple[str, Observation]]
 
 
 def group_log(attempt_log: AttemptLog) -> list[tuple[str, list[Observation]]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from curriculum.mastery import LearnerState, ModelParams, p_mastered
 from curriculum.selection.errors import SelectionError

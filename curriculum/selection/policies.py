@@ -14,7 +14,7 @@ Register more with :func:`register_policy`.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from curriculum.mastery import p_correct
 from curriculum.mastery.online import SECONDS_PER_DAY

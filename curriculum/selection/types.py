@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from curriculum.mastery import LearnerState, ModelParams
 from curriculum.selection.errors import SelectionError

@@ -33,7 +33,7 @@ def simulate_kt(n_learners: int, skills: list[str], rng: random.Random, *, lengt
         for _ in range(n):
             if rng.random() < 0.3:
                 s = rng.choice(skills)
-            prior, learn, guess, slip = true[s]
+            _prior, learn, guess, slip = true[s]
             p = (1 - slip) if known[s] else guess
             c = int(rng.random() < p)
             seq_s.append(s)

@@ -22,7 +22,7 @@ from curriculum.mastery import (
     fit,
 )
 from curriculum.mastery.evaluate import evaluate_plain_bkt, predict_online
-from curriculum.mastery.ktdata import format_kt, parse_kt_lines
+from curriculum.mastery.ktdata import parse_kt_lines
 from curriculum.mastery.metrics import auc, log_loss, rmse
 
 from .helpers import simulate_kt

@@ -183,15 +183,15 @@ def test_timestamps_going_backwards_count_as_zero_days():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(skills=(), item_id="i", correct=True), "at least one skill"),
-        (dict(skills="a", item_id="i", correct=True), "tuple"),
-        (dict(skills=("a", "a"), item_id="i", correct=True), "duplicate"),
-        (dict(skills=("a",), item_id="", correct=True), "item_id"),
-        (dict(skills=("a",), item_id="i", correct=True, gave_up=True), "given up"),
-        (dict(skills=("a",), item_id="i", correct=False, hints_used=-1), "hints_used"),
-        (dict(skills=("a",), item_id="i", correct=False, hints_used=3, hints_available=2), "exceeds"),
-        (dict(skills=("a",), item_id="i", correct=1), "booleans"),
-        (dict(skills=("a",), item_id="i", correct=True, timestamp=float("nan")), "timestamp"),
+        ({"skills": (), "item_id": "i", "correct": True}, "at least one skill"),
+        ({"skills": "a", "item_id": "i", "correct": True}, "tuple"),
+        ({"skills": ("a", "a"), "item_id": "i", "correct": True}, "duplicate"),
+        ({"skills": ("a",), "item_id": "", "correct": True}, "item_id"),
+        ({"skills": ("a",), "item_id": "i", "correct": True, "gave_up": True}, "given up"),
+        ({"skills": ("a",), "item_id": "i", "correct": False, "hints_used": -1}, "hints_used"),
+        ({"skills": ("a",), "item_id": "i", "correct": False, "hints_used": 3, "hints_available": 2}, "exceeds"),
+        ({"skills": ("a",), "item_id": "i", "correct": 1}, "booleans"),
+        ({"skills": ("a",), "item_id": "i", "correct": True, "timestamp": float("nan")}, "timestamp"),
     ],
 )
 def test_bad_observations_raise_clear_errors(kwargs, message):

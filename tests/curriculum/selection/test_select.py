@@ -45,7 +45,7 @@ def state_with(**mastery: float | tuple[float, float]) -> LearnerState:
 
 
 def pick(state, **kw) -> Selection:
-    args = dict(prerequisites=PREREQS, items=ITEMS, params=default_params(), rng=random.Random(0), now=NOW)
+    args = {"prerequisites": PREREQS, "items": ITEMS, "params": default_params(), "rng": random.Random(0), "now": NOW}
     args.update(kw)
     return select_next(state, **args)
 
@@ -193,17 +193,17 @@ def test_policies_are_pluggable():
 @pytest.mark.parametrize(
     "kw, message",
     [
-        (dict(policy="magic"), "unknown policy"),
-        (dict(items=[]), "no items"),
-        (dict(items=[ITEMS[0], ITEMS[0]]), "duplicate item ids"),
-        (dict(assignment=["geometry.area"]), "without any item"),
-        (dict(assignment="fractions.add"), "non-empty sequence"),
-        (dict(target_band=(0.8, 0.6)), "target_band"),
-        (dict(target_band=(0.0, 0.5)), "target_band"),
-        (dict(mastery_threshold=1.0), "mastery_threshold"),
-        (dict(rng=random), "rng must be"),
-        (dict(now=float("inf")), "now must be"),
-        (dict(prerequisites={"a": "b"}), "prerequisites"),
+        ({"policy": "magic"}, "unknown policy"),
+        ({"items": []}, "no items"),
+        ({"items": [ITEMS[0], ITEMS[0]]}, "duplicate item ids"),
+        ({"assignment": ["geometry.area"]}, "without any item"),
+        ({"assignment": "fractions.add"}, "non-empty sequence"),
+        ({"target_band": (0.8, 0.6)}, "target_band"),
+        ({"target_band": (0.0, 0.5)}, "target_band"),
+        ({"mastery_threshold": 1.0}, "mastery_threshold"),
+        ({"rng": random}, "rng must be"),
+        ({"now": float("inf")}, "now must be"),
+        ({"prerequisites": {"a": "b"}}, "prerequisites"),
     ],
 )
 def test_bad_input_raises(kw, message):
