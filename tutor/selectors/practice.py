@@ -161,10 +161,24 @@ def next_up(*, learner: User, now: float | None = None) -> NextUp | None:
     )
     if selection is None:
         return None
-    skill = Skill.objects.filter(code=selection.skill_id).first()
+    skill = Skill.objects.filter(code=selection.skill_id).prefetch_related("prerequisites").first()
     if skill is None:
         return None
-    return NextUp(skill=skill, reason=str(selection.reason), resumes_open_problem=False)
+    state = learner_state(learner=learner)
+    percent = round(cg.mastery_of(state, skill.code, now=time.time() if now is None else now) * 100)
+    return NextUp(skill=skill, reason=_friendly_reason(selection.reason, skill, percent, learner),
+                  resumes_open_problem=False)
+
+
+def _friendly_reason(reason: str, skill: Skill, percent: int, learner: User) -> str:
+    """A student-facing sentence for the selection (the technical reason stays on the instance)."""
+    if str(reason).lower().startswith("review"):
+        return "Time for a quick review: it has been a while since you practised this."
+    if learner.skill_mastery.filter(skill=skill, attempts__gt=0).exists():
+        return f"You are at {percent}% on this skill. Keep going until the bar passes the line."
+    if skill.prerequisites.exists():
+        return "A good next step: you are ready for it."
+    return "A good place to start."
 
 
 def skill_mastery_now(*, learner: User, skill: Skill, now: float | None = None) -> float:

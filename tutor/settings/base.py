@@ -117,6 +117,24 @@ TUTOR_CHECK_WORKERS = 2  # checker processes per web/worker process
 TUTOR_CHECK_MEMORY_MB = 1536  # address-space limit of each checker process, MiB
 TUTOR_LOCALE = "en"
 
+# --- "show me how" explanations (tutor.explanations, tutor.inference_gateway) ---
+TUTOR_MODEL_DIR = ""  # "" = the bundled small model if present, else a tiny random model (labelled in the UI)
+INFERENCE_DEVICE = "auto"  # auto (cuda when available) | cpu | cuda | cuda:N
+INFERENCE_DTYPE = "auto"  # auto (bfloat16 on GPU, float32 on CPU) | float32 | bfloat16 | float16
+EXPLANATION_MAX_NEW_TOKENS = 768  # token budget of one explanation
+EXPLANATION_TEMPERATURE = 0.0  # 0 = greedy
+EXPLANATION_TOP_P = 1.0
+EXPLANATION_RUNNER = "thread"  # thread: background thread of this process (embedded) | celery: inference queue
+EXPLANATION_STREAM_BACKEND = "memory"  # memory: one process (embedded) | redis: EXPLANATION_REDIS_URL
+EXPLANATION_REDIS_URL = ""
+EXPLANATION_STREAM_TTL_S = 3600  # finished chunk streams stay replayable this long (then: from the database)
+EXPLANATION_HEARTBEAT_S = 1.0  # worker heartbeat period, seconds
+EXPLANATION_LEASE_S = 10.0  # no heartbeat for this long = the worker died: "interrupted, retry"
+EXPLANATION_ORPHAN_GRACE_S = 0.5  # no open tab for this long = cancel (a reconnect within it keeps the stream)
+EXPLANATION_CLASS_LIMIT = 120  # explanations per class per window
+EXPLANATION_CLASS_WINDOW_S = 3600
+EXPLANATION_TIME_LIMIT_S = 600  # hard wall-clock bound of one generation task
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -63,4 +63,14 @@ WHITENOISE_MANIFEST_STRICT = False
 TUTOR_CHECK_IN_PROCESS = False
 TUTOR_CHECK_WORKERS = env_int("TUTOR_CHECK_WORKERS", 2)
 
+# --- "show me how": the model and the inference queue (tutor.explanations) ---
+TUTOR_MODEL_DIR = env_str("TUTOR_MODEL_DIR", "")
+INFERENCE_DEVICE = env_str("INFERENCE_DEVICE", "auto")
+INFERENCE_DTYPE = env_str("INFERENCE_DTYPE", "auto")
+EXPLANATION_MAX_NEW_TOKENS = env_int("EXPLANATION_MAX_NEW_TOKENS", 768)
+EXPLANATION_CLASS_LIMIT = env_int("EXPLANATION_CLASS_LIMIT", 120)
+EXPLANATION_RUNNER = "celery"
+EXPLANATION_STREAM_BACKEND = "redis"
+EXPLANATION_REDIS_URL = REDIS_URL
+
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}}

@@ -11,7 +11,7 @@ from tutor.services.mastery import MasteryChange
 
 DEFAULT_MESSAGES = {
     Attempt.Verdict.CORRECT: "Correct! Well done.",
-    Attempt.Verdict.INCORRECT: "Not quite. Check your working and try again, or ask for a hint.",
+    Attempt.Verdict.INCORRECT: "Check your working and try again, or ask for a hint.",
     Attempt.Verdict.INVALID: "We couldn't read that answer. Check the brackets and symbols and try again.",
 }
 

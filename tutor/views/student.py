@@ -31,7 +31,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rows = mastery_overview(learner=request.user)
     families: dict[str, list] = {}
     for row in rows:
-        families.setdefault(row.skill.family or "Skills", []).append(row)
+        family = (row.skill.family or "skills").replace("_", " ").replace(".", " ").strip().capitalize()
+        families.setdefault(family, []).append(row)
     context = {
         "families": families,
         "next_up": next_up(learner=request.user),

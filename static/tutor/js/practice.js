@@ -184,6 +184,10 @@
     post(root.dataset.submitUrl, { answer: a.answer, format: a.format }).then(function (r) {
       showFeedback(r.verdict, r.message, r.entered_latex);
       updateMastery(r.mastery);
+      if (!r.mastery && r.verdict !== "invalid") {
+        document.getElementById("mastery-delta").textContent = "Only your first answer to a problem changes your mastery.";
+        document.getElementById("mastery-delta").className = "muted small";
+      }
       addAttempt(r.verdict, { correct: "Correct", incorrect: "Incorrect", invalid: "Invalid input" }[r.verdict], r.entered_latex, a.answer);
       setBusy(false);
       if (r.status !== "open") { closeProblem(r.reveal); return; }
