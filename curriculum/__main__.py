@@ -124,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
     except CurriculumError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -546,3 +546,37 @@ def exponent_laws(given: Mapping[str, Any], params: Mapping[str, Any]) -> Solver
     if any(isinstance(p, sp.Pow) and p.exp.is_negative for p in sp.preorder_traversal(result)):
         s.add("A negative exponent means a reciprocal: $a^{-n} = \\frac{1}{a^n}$.", L(result))
     return s.done(result)
+
+
+@solver("discriminant", required=("a", "b", "c"))
+def discriminant(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult:
+    """Discriminant b^2 - 4ac of ax^2 + bx + c and what its sign says about the roots."""
+    a, b, c = (as_number(given[k], k) for k in ("a", "b", "c"))
+    d = b**2 - 4 * a * c
+    s = StepList()
+    s.add(f"Read off the coefficients: $a = {L(a)}$, $b = {L(b)}$, $c = {L(c)}$.")
+    s.add("Substitute into $\\Delta = b^2 - 4ac$.",
+          rf"\Delta = ({L(b)})^2 - 4 \cdot ({L(a)}) \cdot ({L(c)}) = {L(b**2)} - ({L(4 * a * c)}) = {L(d)}")
+    meaning = ("two different real solutions" if d > 0 else "one repeated real solution" if d == 0
+               else "no real solutions")
+    s.add(f"Since $\\Delta {'>' if d > 0 else '=' if d == 0 else '<'} 0$, the equation has {meaning}.")
+    return s.done(d)
+
+
+@solver("complete_square_form", required=("expression",), params=("variable",))
+def complete_square_form(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult:
+    """Rewrite x^2 + bx + c as (x + h)^2 + k with h = b/2 and k = c - h^2."""
+    v = _var(params)
+    e = sp.expand(reevaluate(given["expression"]))
+    poly = sp.Poly(e, v)
+    if poly.degree() != 2 or poly.LC() != 1:
+        raise SolverError("complete_square_form needs a monic quadratic")
+    b, c = poly.coeff_monomial(v), poly.coeff_monomial(1)
+    h = b / 2
+    k = c - h**2
+    s = StepList()
+    s.add("Write the quadratic.", L(e))
+    s.add(f"Halve the $x$-coefficient: $h = \\frac{{{L(b)}}}{{2}} = {L(h)}$, and $h^2 = {L(h**2)}$.")
+    s.add("Add and subtract $h^2$, then group the perfect square.",
+          rf"{L(v**2 + b * v)} + {L(h**2)} - {L(h**2)} {_signed(c)} = \left({L(v + h)}\right)^2 {_signed(k) if k else ''}")
+    return s.done(sp.Pow(v + h, 2) + k)
