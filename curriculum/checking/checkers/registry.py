@@ -121,6 +121,9 @@ def validate_options(spec: CheckerSpec, options: Mapping[str, Any] | None) -> di
             raise CheckerOptionsError(
                 f"{spec.name}: unknown option {key!r} (accepted: {', '.join(sorted(schema)) or 'none'})"
             )
+        if value is None and o.default is None and not o.required:
+            out[key] = None
+            continue
         if isinstance(value, bool) and bool not in o.types:
             raise CheckerOptionsError(f"{spec.name}: option {key!r} must be {_type_names(o)}, not a boolean")
         if not isinstance(value, o.types):
