@@ -45,7 +45,8 @@ from .scan import parallel_scan
 from .tokenizer_train import train_tokenizer
 
 SMOKE = dict(hidden=32, layers=8, heads=4, kv_heads=2, intermediate=64, d_state=4, window=16, steps=3,
-             warmup=1, eval_every=2, vocab_size=300, max_examples=48, val_examples=8, save_dtype="float32")
+             tokens_per_batch=1024,
+             warmup=1, eval_every=2, vocab_size=300, max_examples=16, val_examples=4, save_dtype="float32")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -246,7 +247,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
-            loss_value = float(loss)  # synchronizes: step times below are real
+            loss_value = float(loss.detach())  # synchronizes: step times below are real
             if not math.isfinite(loss_value):
                 raise FloatingPointError(f"loss became {loss_value} at step {step}")
             tokens_seen += int(n)
