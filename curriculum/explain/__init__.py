@@ -22,13 +22,13 @@ instances seeds in ``EVAL_SEEDS = range(1_000_000, 2**31)``; both generators ref
 from curriculum.explain.boxed import extract_boxed
 from curriculum.explain.corpus import example_for, generate_corpus
 from curriculum.explain.errors import ExplainError
-from curriculum.explain.seeds import EVAL_SEEDS, TRAIN_SEEDS, check_seed, eval_problem_seeds, family_of
 from curriculum.explain.prompt import MAX_STUDENT_ANSWER, build_prompt
 from curriculum.explain.reasoning import Mistake, render_reasoning
+from curriculum.explain.seeds import EVAL_SEEDS, TRAIN_SEEDS, check_seed, eval_problem_seeds, family_of
 from curriculum.explain.verify import Verdict, verify_explanation
 
 __all__ = [
     "EVAL_SEEDS", "MAX_STUDENT_ANSWER", "TRAIN_SEEDS", "ExplainError", "Mistake", "Verdict", "build_prompt",
-    "check_seed", "eval_problem_seeds", "example_for", "extract_boxed", "family_of", "generate_corpus", "render_reasoning",
-    "verify_explanation",
+    "check_seed", "eval_problem_seeds", "example_for", "extract_boxed", "family_of", "generate_corpus",
+    "render_reasoning", "verify_explanation",
 ]

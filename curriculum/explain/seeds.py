@@ -13,7 +13,7 @@ import random
 from curriculum.explain.errors import ExplainError
 from curriculum.templates.model import ProblemInstance, ProblemTemplate
 
-TRAIN_SEEDS = range(0, 1_000_000)
+TRAIN_SEEDS = range(1_000_000)
 EVAL_SEEDS = range(1_000_000, 2**31)
 SPLITS = {"train": TRAIN_SEEDS, "eval": EVAL_SEEDS}
 

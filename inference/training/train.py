@@ -44,9 +44,10 @@ from .data import DataError, Example, batches, collate, encode_all, read_jsonl
 from .scan import parallel_scan
 from .tokenizer_train import train_tokenizer
 
-SMOKE = dict(hidden=32, layers=8, heads=4, kv_heads=2, intermediate=64, d_state=4, window=16, steps=3,
-             tokens_per_batch=1024,
-             warmup=1, eval_every=2, vocab_size=300, max_examples=16, val_examples=4, save_dtype="float32")
+SMOKE: dict[str, Any] = {
+    "hidden": 32, "layers": 8, "heads": 4, "kv_heads": 2, "intermediate": 64, "d_state": 4, "window": 16,
+    "steps": 3, "tokens_per_batch": 1024, "warmup": 1, "eval_every": 2, "vocab_size": 300, "max_examples": 16,
+    "val_examples": 4, "save_dtype": "float32"}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
