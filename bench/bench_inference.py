@@ -26,9 +26,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inference import SambaYConfig, SambaYForCausalLM, load_pretrained, save_pretrained  # noqa: E402
-from inference import kernels  # noqa: E402
-from inference.testing import byte_tokenizer, tiny_config  # noqa: E402
+from inference import (
+    SambaYConfig,
+    SambaYForCausalLM,
+    kernels,
+    load_pretrained,
+    save_pretrained,
+)
+from inference.testing import byte_tokenizer, tiny_config
 
 
 def _sync(device: torch.device) -> None:

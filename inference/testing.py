@@ -32,10 +32,11 @@ def byte_tokenizer() -> Tokenizer:
 
 def tiny_config(**overrides: Any) -> SambaYConfig:
     """8 layers (2 Mamba, 2 SWA, memory Mamba, full attention, GMU, cross), 8 query / 4 KV heads, window 6."""
-    base: dict[str, Any] = dict(
-        vocab_size=272, hidden_size=64, intermediate_size=96, num_hidden_layers=8, num_attention_heads=8,
-        num_key_value_heads=4, sliding_window=6, mamba_d_state=4, mamba_d_conv=4, mamba_expand=2,
-        mamba_dt_rank=8, pad_token_id=0, bos_token_id=None, eos_token_id=None, torch_dtype="float32")
+    base: dict[str, Any] = {
+        "vocab_size": 272, "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 8,
+        "num_attention_heads": 8, "num_key_value_heads": 4, "sliding_window": 6, "mamba_d_state": 4,
+        "mamba_d_conv": 4, "mamba_expand": 2, "mamba_dt_rank": 8, "pad_token_id": 0, "bos_token_id": None,
+        "eos_token_id": None, "torch_dtype": "float32"}
     base.update(overrides)
     return SambaYConfig(**base)
 

@@ -22,7 +22,7 @@ def rel(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def _scan_inputs(Bsz: int, T: int, Di: int, N: int, dtype: torch.dtype, seed: int):
     g = torch.Generator(device="cuda").manual_seed(seed)
-    r = lambda *s: torch.randn(*s, device="cuda", generator=g)  # noqa: E731
+    r = lambda *s: torch.randn(*s, device="cuda", generator=g)
     x, dt, z = r(Bsz, T, Di).to(dtype), (r(Bsz, T, Di) * 0.5).to(dtype), r(Bsz, T, Di).to(dtype)
     A = -torch.exp(r(Di, N) * 0.5)
     B, C = r(Bsz, T, N).to(dtype), r(Bsz, T, N).to(dtype)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -15,7 +17,7 @@ def test_import_touches_no_cuda_and_no_optional_kernels():
         "import sys, torch, inference, inference.generate, inference.testing, inference.kernels\n"
         "print(torch.cuda.is_initialized(), any(m.split('.')[0] in {'mamba_ssm', 'causal_conv1d', 'flash_attn',"
         " 'triton', 'django', 'curriculum', 'tutor'} for m in sys.modules))\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False"]
 
@@ -29,12 +31,13 @@ def test_public_api_names():
         assert hasattr(inference, name)
 
 
+@pytest.mark.slow
 def test_bench_smoke_on_cpu(tmp_path):
     out_json = tmp_path / "bench.json"
     out = subprocess.run(
         [sys.executable, "bench/bench_inference.py", "--size", "tiny", "--device", "cpu", "--prompt-len", "12",
          "--new-tokens", "3", "--repeats", "1", "--json-out", str(out_json)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     res = json.loads(out_json.read_text())
     assert res["size"] == "tiny" and res["prompt_len"] == 12 and res["new_tokens"] == 3
