@@ -145,13 +145,8 @@ class ExplainConsumer(AsyncJsonWebsocketConsumer):
         ahead = await database_sync_to_async(_ahead)(transcript)
         await self.send_json({"type": "explanation", "explanation": transcript.pk, "created": created,
                               "status": transcript.status, "ahead": ahead, **_model_fields(transcript)})
-        if not transcript.is_active:
-            entries = await _io(stream.read_after, transcript.pk, last_seq)
-            complete = entries and entries[0].seq == last_seq + 1 and entries[-1].kind == "end"
-            if complete:
-                await self._send_entries(entries)
-            else:
-                await self._send_snapshot(transcript, end_outcome(transcript))
+        if not transcript.is_active:  # finished: replay from the database at once
+            await self._send_snapshot(transcript, end_outcome(transcript))
             return
         if last_seq > await _io(stream.last_seq, transcript.pk):
             self.sent_seq = 0  # the page holds more than the stream: start it over

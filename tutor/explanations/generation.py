@@ -48,7 +48,7 @@ def worker_name() -> str:
 
 def _claim(explanation_id: int) -> ExplanationTranscript | None:
     with transaction.atomic():
-        transcript = (ExplanationTranscript.objects.select_for_update().select_related("instance", "attempt")
+        transcript = (ExplanationTranscript.objects.select_for_update(of=("self",)).select_related("instance", "attempt")
                       .filter(pk=explanation_id).first())
         if transcript is None or transcript.status != Status.PENDING:
             return None

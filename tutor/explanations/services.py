@@ -114,7 +114,7 @@ def explanation_cancel(*, user: User, explanation_id: int) -> ExplanationTranscr
     """Stop an explanation: a queued one is cancelled at once, a streaming one by its worker within one
     token (it checks the cancel flag between tokens). Finished ones are left as they are.
     Raises NotFound when the user may not see it."""
-    transcript = (ExplanationTranscript.objects.select_for_update().select_related("instance")
+    transcript = (ExplanationTranscript.objects.select_for_update(of=("self",)).select_related("instance")
                   .filter(pk=explanation_id).first())
     if transcript is None or not user_may_view_student(user=user, student_id=transcript.instance.learner_id):
         raise NotFound("No such explanation.")
