@@ -40,7 +40,8 @@ def first_run(stack: NativeStack, browser, admin_username: str = "principal") ->
         page.goto("/teach/")
         page.fill("#id_name", "Algebra 1, period 3")
         page.get_by_role("button", name="Create class").click()
-        code = page.locator("code.join-code").first.inner_text(timeout=20_000).strip()
+        page.wait_for_url(re.compile(r"/teach/classes/\d+/$"))  # the new class's page shows its join code
+        code = page.locator("#join-code").inner_text().strip()
         assert re.fullmatch(r"[A-Z0-9]{4,16}", code), code
         return School(admin_username=admin_username, join_code=code)
     finally:
@@ -85,8 +86,9 @@ def problem_answers(stack: NativeStack, instance_id: int) -> dict:
         "from tutor import curriculum_gateway as cg\n"
         f"i = ProblemInstance.objects.get(pk={int(instance_id)})\n"
         "p = cg.problem_build(source_yaml=i.template_version.source_yaml, seed=i.seed)\n"
-        "print('ANSWERS=' + json.dumps({'answer': cg.problem_answer_text(p),"
-        " 'wrong': list(cg.problem_wrong_answers(p))}))\n"
+        # the listed common mistakes' answers (curriculum WrongAnswer objects; plain strings accepted too)
+        "wrong = [str(getattr(w, 'answer', w)) for w in p.wrong_answers]\n"
+        "print('ANSWERS=' + json.dumps({'answer': cg.problem_answer_text(p), 'wrong': wrong}))\n"
     )
     result = stack.manage("shell", "-c", code)
     for line in result.stdout.splitlines():
