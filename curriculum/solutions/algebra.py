@@ -439,11 +439,12 @@ def function_eval(given: Mapping[str, Any], params: Mapping[str, Any]) -> Solver
     name = str(params.get("name", "f"))
     f, at = given["f"], as_number(given["at"], "at")
     s = StepList()
-    s.add(f"Replace every ${L(v)}$ in ${name}({L(v)}) = {LA(f)}$ by ${L(at)}$.")
+    shown = f"{name}({L(v)}) = {LA(f)}" if name else LA(f)
+    s.add(f"Replace every ${L(v)}$ in ${shown}$ by ${L(at)}$ (in brackets if it is negative).")
     sub = _subst_asis(f, v, at)
     inner = evaluate_steps({"expression": sub}, {})
     s.items.extend(inner.steps[1:] if len(inner.steps) > 1 else inner.steps)
-    s.add(f"So ${name}({L(at)}) = {L(inner.result)}$.")
+    s.add(f"So ${name}({L(at)}) = {L(inner.result)}$." if name else f"The value is ${L(inner.result)}$.")
     return s.done(inner.result)
 
 

@@ -11,6 +11,7 @@ from curriculum.solutions.algebra import linear_steps
 from curriculum.solutions.arithmetic import LA, L, as_number
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
 from curriculum.templates.expr import reevaluate
+from curriculum.templates.render import format_float
 
 X = sp.Symbol("x")
 
@@ -156,7 +157,7 @@ def right_triangle(given: Mapping[str, Any], params: Mapping[str, Any]) -> Solve
     fn, top, bottom = table[pair]
     t = TRIG[fn](angle * sp.pi / 180)
     s = StepList()
-    s.add(f"The {ks} is known and the {fs} is wanted: ${fn}$ links them "
+    s.add(f"The {ks} is known and the {fs} is wanted: $\\{fn}$ links them "
           f"($\\{fn}\\theta = \\frac{{\\text{{{top}}}}}{{\\text{{{bottom}}}}}$).")
     if fs == top:
         result = known * t
@@ -166,7 +167,7 @@ def right_triangle(given: Mapping[str, Any], params: Mapping[str, Any]) -> Solve
         result = known / t
         s.add(f"Solve for the {bottom}.", rf"\text{{{bottom}}} = \frac{{{L(known)}}}{{\{fn} {L(angle)}^\circ}}")
     approx = sp.Float(sp.N(result, 15), 15)
-    s.add("Evaluate with a calculator (degree mode).", rf"\approx {L(approx.round(4))}")
+    s.add("Evaluate with a calculator (degree mode).", rf"\approx {format_float(round(float(approx), 4))}")
     return s.done(approx)
 
 

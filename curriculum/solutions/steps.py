@@ -81,6 +81,28 @@ class SolverSpec:
 
 
 SOLVERS: dict[str, SolverSpec] = {}
+FAMILY_MODULES = ("arithmetic", "algebra", "functions", "calculus")
+
+
+def registry() -> dict[str, SolverSpec]:
+    """``SOLVERS`` after importing every family module (imported lazily to avoid an import cycle with
+    ``curriculum.templates``, whose expression language the solvers use)."""
+    import importlib
+
+    for name in FAMILY_MODULES:
+        importlib.import_module(f"curriculum.solutions.{name}")
+    return SOLVERS
+
+
+def solve(method: str, given: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> SolverResult:
+    """Run the named solver; raises :class:`SolverError` for an unknown method or missing arguments."""
+    spec = registry().get(method)
+    if spec is None:
+        raise SolverError(f"unknown solution method '{method}' (known: {', '.join(sorted(SOLVERS))})")
+    missing = [k for k in spec.required if k not in given]
+    if missing:
+        raise SolverError(f"solution method '{method}' needs given: {', '.join(missing)}")
+    return spec.func(given, params or {})
 
 
 def solver(name: str, *, required: tuple[str, ...], optional: tuple[str, ...] = (),

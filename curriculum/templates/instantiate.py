@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from curriculum.solutions import SolverError, Step, WorkedSolution, solve
+from curriculum.solutions.steps import SolverError, Step, WorkedSolution, solve
 from curriculum.templates.compare import coincide
 from curriculum.templates.expr import ExprError, evaluate, truth
 from curriculum.templates.model import (
@@ -197,9 +197,12 @@ def instantiate(template: ProblemTemplate, seed: int, *, with_solution: bool = T
     solution = None
     if with_solution:
         steps, _ = solution_for(template, names)
-        final = Step("So the answer is " + (f"${answer_latex}$." if answer_latex else f"`{answer}`."),
-                     answer_latex)
-        solution = WorkedSolution(steps + (final,), answer_latex)
+        if model_entry:
+            final = Step(f"Rounded as asked, the answer is ${model_entry}$.", model_entry)
+        else:
+            final = Step("So the answer is " + (f"${answer_latex}$." if answer_latex else f"`{answer}`."),
+                         answer_latex)
+        solution = WorkedSolution(steps + (final,), final.latex)
     return ProblemInstance(
         template_id=template.id, template_version=template.version, seed=seed, title=template.title,
         skills=template.skills, difficulty=template.difficulty,

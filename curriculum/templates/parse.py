@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from curriculum.solutions import SOLVERS
+from curriculum.solutions.steps import registry
 from curriculum.templates.expr import CONSTANTS, NAME_RE, ExprError, names_in
 from curriculum.templates.model import (
     INPUT_KINDS,
@@ -104,8 +104,8 @@ def _check_text(c: _Collector, path: tuple[Any, ...], text: str, known: set[str]
     for ph in placeholders(text):
         _check_expr(c, path, ph, known, flags=True)
     stripped = re.sub(r"\{\{.+?\}\}", "", text, flags=re.DOTALL)
-    if "{{" in stripped or "}}" in stripped:
-        c.add(path, "unbalanced '{{' / '}}' placeholder (write '\\frac{ {{a}} }{ {{b}} }' with spaces)")
+    if "{{" in stripped:
+        c.add(path, "'{{' without a closing '}}' (in LaTeX write '\\frac{ {{a}} }{ {{b}} }' with spaces)")
 
 
 def _variables(c: _Collector, raw: Any, known: set[str]) -> list[VariableSpec]:
@@ -286,7 +286,8 @@ def parse_template(yaml_text: str, *, first_line: int = 1, origin: str = "<templ
             for extra in set(raw_sol) - {"method", "given", "params"}:
                 c.add(("solution", extra), f"unknown field '{extra}'")
             method = str(raw_sol["method"])
-            spec = SOLVERS.get(method)
+            solvers = registry()
+            spec = solvers.get(method)
             given = raw_sol.get("given") or {}
             params = raw_sol.get("params") or {}
             if not isinstance(given, Mapping) or not isinstance(params, Mapping):
@@ -294,7 +295,7 @@ def parse_template(yaml_text: str, *, first_line: int = 1, origin: str = "<templ
                 given, params = {}, {}
             if spec is None:
                 c.add(("solution", "method"), f"unknown solution method '{method}' "
-                                              f"(known: {', '.join(sorted(SOLVERS))})")
+                                              f"(known: {', '.join(sorted(solvers))})")
             else:
                 for k in spec.required:
                     if k not in given:
