@@ -9,7 +9,22 @@ from hypothesis import strategies as st
 from curriculum.checking import check_inline, parse_student
 from curriculum.checking.parse import ParseFailure, parse
 from curriculum.checking.render import to_text
-from curriculum.checking.tree import BinOp, Call, Const, Factorial, Group, Logic, Neg, Num, Paren, Rel, Seq, Sym, Union, walk
+from curriculum.checking.tree import (
+    BinOp,
+    Call,
+    Const,
+    Factorial,
+    Group,
+    Logic,
+    Neg,
+    Num,
+    Paren,
+    Rel,
+    Seq,
+    Sym,
+    Union,
+    walk,
+)
 from curriculum.checking.vocabulary import FUNCTIONS
 
 ALLOWED = frozenset({"x", "y"})
@@ -84,7 +99,7 @@ def test_latex_path_never_crashes(text: str) -> None:
 @given(expressions(), st.sampled_from(["AlgEquiv", "FacForm", "Expanded", "SingleFrac", "Sets", "Int"]))
 def test_checker_never_raises_on_student_input(text: str, test: str) -> None:
     teacher = {"Sets": "{1, 2}", "Int": "x^2/2", "FacForm": "(x-1)(x+y)"}.get(test, "x^2+y")
-    options = {"var": "x"} if test in ("FacForm", "Int") else None
+    options = {"var": "x"} if test in ("FacForm", "Int", "PartFrac", "CompSquare") else None
     res = check_inline(test, text, teacher, options)
     assert isinstance(res.valid, bool) and 0.0 <= res.score <= 1.0 and res.note
     assert res.valid or not res.correct

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from curriculum.checking import CHECKERS, parse_student, teacher_to_latex
-from curriculum.checking.normalize import make_pipeline, normalize
 from curriculum.checking import normalize as nz
+from curriculum.checking.normalize import make_pipeline, normalize
 from curriculum.checking.parse import ParseFailure, parse
 from curriculum.checking.render import to_latex, to_text
 from curriculum.errors import ParseError
