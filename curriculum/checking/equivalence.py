@@ -278,7 +278,7 @@ def _pairs(a: sp.Set, b: sp.Set) -> list[tuple[sp.Expr, sp.Expr]]:
     return pairs
 
 
-def single_variable(*nodes: Node) -> sp.Symbol | None | str:
+def single_variable(*nodes: Node, positive: bool = False) -> sp.Symbol | None | str:
     """The one variable used by the nodes, ``None`` if none, ``"many"`` if several."""
     names: set[str] = set()
     for n in nodes:
@@ -289,7 +289,7 @@ def single_variable(*nodes: Node) -> sp.Symbol | None | str:
         return "many"
     from .build import symbol
 
-    return symbol(next(iter(names)))
+    return symbol(next(iter(names)), positive)
 
 
 # ------------------------------------------------------------------------------- whole answers
@@ -325,7 +325,7 @@ def answer_equiv(s: Node, t: Node, b: Builder) -> Verdict:
     s, t = strip_parens(coerce_student(s, t)), strip_parens(t)
     tk, sk = kind_of(t), kind_of(s)
     if tk in SOLUTION_KINDS or (tk == "set" and sk in SOLUTION_KINDS):
-        var = single_variable(s, t)
+        var = single_variable(s, t, positive=b.positive)
         as_interval = isinstance(s, Group) and s.could_be_interval and s.open != "{"
         if var != "many" and (sk in SOLUTION_KINDS or sk in ("set", "seq") or as_interval):
             try:
@@ -333,6 +333,8 @@ def answer_equiv(s: Node, t: Node, b: Builder) -> Verdict:
             except NotASet:
                 pass
             else:
+                if b.positive and var is not None:
+                    ss, ts = (sp.Intersection(x, sp.Interval.open(0, sp.oo)) for x in (ss, ts))
                 return Verdict(True, "TRUE") if sets_equal(ss, ts) else Verdict(False, "FALSE")
     if tk in ("interval", "union") and isinstance(s, Group) and s.could_be_interval:
         sk = "interval"

@@ -162,6 +162,7 @@ ROWS += _rows("AlgEquiv", None, "ln(x)", [
 ROWS += [Row("AlgEquiv", {"positive": True}, "ln(x^2)/2", "ln(x)", 1, "ALGEQUIV_TRUE", "equal for positive x")]
 ROWS += [Row("AlgEquiv", {"positive": True}, "sqrt(x^2)", "x", 1, "ALGEQUIV_TRUE", "positive variables")]
 ROWS += [Row("AlgEquiv", None, "sqrt(x^2)", "x", 0, "ALGEQUIV_FALSE", "sqrt(x^2) = |x| over the reals")]
+ROWS += [Row("AlgEquiv", {"positive": True}, "x^2>4", "x>2", 1, "ALGEQUIV_TRUE", "x^2 > 4 means x > 2 for positive x")]
 ROWS += [Row("AlgEquiv", None, "sqrt(x^2)", "abs(x)", 1, "ALGEQUIV_TRUE")]
 ROWS += _rows("AlgEquiv", None, "x*y", [
     ("xy", 1, "TRUE", "juxtaposed variable names (warning)"),
