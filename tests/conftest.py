@@ -13,9 +13,8 @@ import pytest
 
 def _postgres_problem() -> str | None:
     """None if the configured PostgreSQL server accepts a connection, else a readable reason."""
-    from django.conf import settings
-
     import psycopg
+    from django.conf import settings
 
     db = settings.DATABASES["default"]
     try:
@@ -35,9 +34,8 @@ def _postgres_problem() -> str | None:
 
 def _redis_problem() -> str | None:
     """None if the configured Redis answers PING, else a readable reason."""
-    from django.conf import settings
-
     import redis
+    from django.conf import settings
 
     url = getattr(settings, "REDIS_URL", None)
     if not url:

@@ -9,11 +9,11 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutor.settings.local")
 django_asgi_app = get_asgi_application()  # populate the app registry before importing consumers
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
 
-from tutor.routing import websocket_urlpatterns  # noqa: E402
+from tutor.routing import websocket_urlpatterns
 
 application = ProtocolTypeRouter(
     {

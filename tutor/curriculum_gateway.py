@@ -116,9 +116,16 @@ def source_hash(text: str) -> str:
 # --------------------------------------------------------------------------- skills and templates
 
 
-def skills_shipped() -> list[SkillRecord]:
-    """The curriculum's skills in topological order (prerequisites first)."""
-    graph = load_skill_graph()
+@lru_cache(maxsize=1)
+def _skill_graph() -> Any:
+    """The curriculum's SkillGraph, read once per process (shipped content changes only with a deploy)."""
+    return load_skill_graph()
+
+
+@lru_cache(maxsize=1)
+def skills_shipped() -> tuple[SkillRecord, ...]:
+    """The curriculum's skills in topological order (prerequisites first). Read once per process."""
+    graph = _skill_graph()
     records = []
     for order, code in enumerate(graph.topological_order()):
         skill = graph.skills[code]
@@ -132,11 +139,12 @@ def skills_shipped() -> list[SkillRecord]:
                 order=order,
             )
         )
-    return records
+    return tuple(records)
 
 
-def templates_shipped() -> list[TemplateRecord]:
-    """The curriculum's shipped templates, sorted by id."""
+@lru_cache(maxsize=1)
+def templates_shipped() -> tuple[TemplateRecord, ...]:
+    """The curriculum's shipped templates, sorted by id. Parsed once per process (a few seconds)."""
     records = []
     for code, template in sorted(load_templates().items()):
         records.append(
@@ -149,7 +157,7 @@ def templates_shipped() -> list[TemplateRecord]:
                 source_yaml=template.source,
             )
         )
-    return records
+    return tuple(records)
 
 
 @lru_cache(maxsize=256)
@@ -319,7 +327,7 @@ def selection_next(
     infos = [ItemInfo(code, tuple(skills), int(difficulty)) for code, skills, difficulty in items]
     if not infos:
         return None
-    graph = load_skill_graph()
+    graph = _skill_graph()
     return select_next(
         state,
         prerequisites=graph.as_mapping(),

@@ -191,7 +191,8 @@ def test_practice_works_for_a_second_problem_after_solving(client, curriculum, s
     assert client.get(second_url).status_code == 200
 
 
-def test_a_page_for_each_input_kind_renders(client, curriculum, student) -> None:
+@pytest.mark.slow
+def test_every_shipped_template_renders_on_the_practice_page(client, curriculum, student) -> None:
     """Every shipped template renders on the practice page (statement, input, no server error)."""
     client.force_login(student)
     from tutor.models import ProblemTemplate

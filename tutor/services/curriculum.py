@@ -86,38 +86,65 @@ def curriculum_load() -> LoadReport:
 
     Idempotent: running it twice changes nothing. A shipped template whose YAML changed gets a new
     :class:`TemplateVersion` (past instances keep theirs); skills/templates no longer shipped are
-    deactivated, never deleted.
+    deactivated, never deleted. New templates are inserted in bulk (a handful of queries for a fresh
+    database, whatever the number of templates).
     """
     report = LoadReport()
     skills = _skills_sync(cg.skills_shipped(), report)
     records = cg.templates_shipped()
+    existing = {
+        t.code: t
+        for t in ProblemTemplate.objects.select_related("current_version").prefetch_related("skills")
+    }
+    fresh = [r for r in records if r.code not in existing]
+    _templates_create(fresh, skills)
+    report.templates_created.extend(r.code for r in fresh)
     for rec in records:
-        template = ProblemTemplate.objects.filter(code=rec.code).first()
+        template = existing.get(rec.code)
         if template is None:
-            template = ProblemTemplate.objects.create(
-                code=rec.code, title=rec.title[:200], origin=ProblemTemplate.Origin.SHIPPED,
-                difficulty=rec.difficulty,
-            )
-            report.templates_created.append(rec.code)
-        else:
-            changed = (template.title, template.difficulty, template.is_active) != (rec.title[:200], rec.difficulty, True)
-            if changed:
-                template.title, template.difficulty, template.is_active = rec.title[:200], rec.difficulty, True
-                template.save(update_fields=["title", "difficulty", "is_active", "updated_at"])
-        before = template.current_version_id
-        version = template_version_add(template=template, source_yaml=rec.source_yaml,
-                                       declared_version=rec.declared_version)
-        if before is not None and before != version.pk:
-            report.versions_added.append(rec.code)
-        elif before is not None:
+            continue
+        wanted = (rec.title[:200], rec.difficulty, True)
+        if (template.title, template.difficulty, template.is_active) != wanted:
+            template.title, template.difficulty, template.is_active = wanted
+            template.save(update_fields=["title", "difficulty", "is_active", "updated_at"])
+        current = template.current_version
+        if current is not None and current.source_hash == rec.source_hash:
             report.unchanged_templates += 1
-        wanted = {skills[c].pk for c in rec.skills if c in skills}
-        if set(template.skills.values_list("pk", flat=True)) != wanted:
-            template.skills.set(wanted)
+        else:
+            template_version_add(template=template, source_yaml=rec.source_yaml,
+                                 declared_version=rec.declared_version)
+            report.versions_added.append(rec.code)
+        wanted_skills = {skills[c].pk for c in rec.skills if c in skills}
+        if {s.pk for s in template.skills.all()} != wanted_skills:
+            template.skills.set(wanted_skills)
     shipped = {r.code for r in records}
-    for template in ProblemTemplate.objects.filter(origin=ProblemTemplate.Origin.SHIPPED, is_active=True):
-        if template.code not in shipped:
+    for template in existing.values():
+        if template.origin == ProblemTemplate.Origin.SHIPPED and template.is_active and template.code not in shipped:
             template.is_active = False
             template.save(update_fields=["is_active", "updated_at"])
             report.templates_retired.append(template.code)
     return report
+
+
+def _templates_create(records: Sequence[cg.TemplateRecord], skills: dict[str, Skill]) -> None:
+    """Insert new shipped templates with their first version and skills, in bulk."""
+    if not records:
+        return
+    templates = ProblemTemplate.objects.bulk_create([
+        ProblemTemplate(code=r.code, title=r.title[:200], origin=ProblemTemplate.Origin.SHIPPED,
+                        difficulty=r.difficulty)
+        for r in records
+    ])
+    versions = TemplateVersion.objects.bulk_create([
+        TemplateVersion(template=t, number=1, declared_version=r.declared_version[:40],
+                        source_yaml=r.source_yaml, source_hash=r.source_hash)
+        for t, r in zip(templates, records)
+    ])
+    for t, v in zip(templates, versions):
+        t.current_version = v
+    ProblemTemplate.objects.bulk_update(templates, ["current_version"])
+    through = ProblemTemplate.skills.through
+    through.objects.bulk_create([
+        through(problemtemplate_id=t.pk, skill_id=skills[c].pk)
+        for t, r in zip(templates, records) for c in dict.fromkeys(r.skills) if c in skills
+    ])

@@ -20,6 +20,7 @@ from tutor.errors import Conflict, CurriculumUnavailable, NotAllowed, NotFound, 
 from tutor.models import Attempt, ProblemInstance, ProblemTemplate, Skill, User
 from tutor.notify import learner_notify_on_commit
 from tutor.selectors.practice import recent_item_codes, selection_rng, serveable_items
+from tutor.services.assignments import assigned_problem_record, assignment_selection
 from tutor.services.mastery import MasteryChange, learner_state_for_update, mastery_record
 
 
@@ -89,11 +90,15 @@ def problem_next(*, learner: User, rng: random.Random | None = None, now: float 
     if not items:
         raise CurriculumUnavailable("No problems are loaded yet. Ask your teacher to run load_curriculum.")
     state = cg.learner_state_load(state_row.state)
-    selection = cg.selection_next(
+    rng = rng or selection_rng(learner=learner)
+    recent = recent_item_codes(learner=learner)
+    # Assigned work first: an open assignment's next problem replaces the free adaptive choice.
+    assigned = assignment_selection(learner=learner, state=state, recent_items=recent, rng=rng, now=now)
+    selection = assigned or cg.selection_next(
         state,
         items=[(i.code, i.skills, i.difficulty) for i in items],
-        recent_items=recent_item_codes(learner=learner),
-        rng=rng or selection_rng(learner=learner),
+        recent_items=recent,
+        rng=rng,
         now=now,
     )
     if selection is None:
@@ -106,7 +111,7 @@ def problem_next(*, learner: User, rng: random.Random | None = None, now: float 
         raise CurriculumUnavailable(f"Selection chose {selection.item_id!r}/{selection.skill_id!r}, not loaded.")
     seed = secrets.randbelow(2**31)
     problem = cg.problem_build(source_yaml=template.current_version.source_yaml, seed=seed)
-    return ProblemInstance.objects.create(
+    instance = ProblemInstance.objects.create(
         learner=learner,
         template_version=template.current_version,
         seed=seed,
@@ -115,6 +120,9 @@ def problem_next(*, learner: User, rng: random.Random | None = None, now: float 
         predicted_p_correct=selection.predicted_p_correct,
         selection_reason=str(selection.reason)[:300],
     )
+    if assigned is not None:
+        assigned_problem_record(selection=assigned, instance=instance)
+    return instance
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from .base import *  # noqa: F401,F403
+from .base import *
 from .base import VAR_DIR
 
 DEBUG = True
@@ -34,7 +34,13 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "tutor.sqlite3",
-        "OPTIONS": {"timeout": 20},
+        # WAL + synchronous=NORMAL: no fsync per commit (safe against app crashes; the demo's tradeoff);
+        # IMMEDIATE transactions avoid "database is locked" between the web threads.
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
     }
 }
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dj_database_url
 
 from ._env import env_bool, env_int, env_list, env_str
-from .base import *  # noqa: F401,F403
+from .base import *
 from .base import LOGGING
 
 DEBUG = False
@@ -72,5 +72,8 @@ EXPLANATION_CLASS_LIMIT = env_int("EXPLANATION_CLASS_LIMIT", 120)
 EXPLANATION_RUNNER = "celery"
 EXPLANATION_STREAM_BACKEND = "redis"
 EXPLANATION_REDIS_URL = REDIS_URL
+# redis-py >= 8 reads with a 5 s socket timeout, equal to channels_redis's 5 s blocking pop, so an idle
+# websocket consumer would crash with "Timeout reading": give the channel layer's reads headroom.
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]
 
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}}
