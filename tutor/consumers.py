@@ -79,6 +79,9 @@ class ExplainConsumer(AsyncJsonWebsocketConsumer):
         self.wake = asyncio.Event()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            await self.accept()  # accept first so the browser sees the close code, not a bare HTTP 403
+            await self.send_json({"type": "error", "code": "login_required",
+                                  "message": "Your session has ended. Sign in again."})
             await self.close(code=4401)
             return
         self.user = user
