@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from curriculum.errors import CurriculumError
 from curriculum.templates.checking import check_instance_answer, run_check
 from curriculum.templates.compare import same_value
-from curriculum.templates.expr import ExprError
+import sympy as sp
+
+from curriculum.templates.expr import ExprError, reevaluate
 from curriculum.templates.instantiate import instantiate, sample_values, solution_for
 from curriculum.templates.model import ProblemTemplate, TemplateError, TemplateIssue
 from curriculum.templates.parse import parse_template
@@ -72,6 +74,9 @@ def check_template(template: ProblemTemplate, *, seeds: int = 20, skill_ids: Ite
                 issues.extend(exc.issues if isinstance(exc, TemplateError) else
                               [TemplateIssue(template.solution.line, "solution", str(exc))])
                 continue
+            if template.checker in ("Int", "Antidiff"):  # antiderivatives agree up to a constant
+                var = sp.Symbol(str(template.options.get("var", "x")))
+                result, answer_value = sp.diff(result, var), sp.diff(reevaluate(answer_value), var)
             if result is not None and not same_value(result, answer_value):
                 issues.append(TemplateIssue(template.solution.line, "solution",
                                             f"the worked solution ends with {result}, but the answer is "
