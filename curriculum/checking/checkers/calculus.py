@@ -103,8 +103,6 @@ def _additive_constant_problem(s: sp.Expr, c: sp.Symbol, variables: set[sp.Symbo
         return "NOT_ADDITIVE"
     if strict and not (ds == 1 or sp.simplify(ds * c) == 1):
         return "NOT_STRICT"
-    if not strict:
-        return None
     return None
 
 

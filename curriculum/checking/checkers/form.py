@@ -15,7 +15,7 @@ import sympy as sp
 from ..equivalence import expr_equiv
 from ..render import to_text as render_text
 from ..results import CheckResult, OptionSpec
-from ..tree import BinOp, Call, Neg, Node, Num, kind_of, strip_parens, walk
+from ..tree import BinOp, Call, Neg, Node, Num, Sym, kind_of, strip_parens, walk
 from .common import VAR_OPTION, product_factors, result, sum_terms, the_variable
 from .registry import Context, register
 
@@ -29,7 +29,7 @@ def _equiv(ctx: Context) -> bool | CheckResult:
 
 
 def _has_var(node: Node, var: sp.Symbol) -> bool:
-    return any(getattr(n, "name", None) == var.name for n in walk(node) if type(n).__name__ == "Sym")
+    return any(isinstance(n, Sym) and n.name == var.name for n in walk(node))
 
 
 # -------------------------------------------------------------------------------- FacForm
