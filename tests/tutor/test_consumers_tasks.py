@@ -53,6 +53,9 @@ async def test_learner_socket_relays_mastery_updates_to_its_own_learner_only() -
     await communicator.send_json_to({"type": "hello"})
     assert (await communicator.receive_json_from(timeout=5))["type"] == "error"
     await communicator.disconnect()
+    from django.db import connections
+
+    await database_sync_to_async(connections.close_all)()  # leave no session open on the test database
 
 
 async def test_learner_socket_refuses_anonymous_connections() -> None:
