@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tutor.views import accounts, health, practice_api, student, teacher
+from tutor.views import assignments as assignment_views
+from tutor.views import authoring, dashboards, exports
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -22,6 +24,33 @@ urlpatterns = [
     path("api/preview/", practice_api.preview, name="api_preview"),
     path("teach/", teacher.classes, name="teach"),
     path("teach/classes/<int:classroom_id>/", teacher.class_detail, name="teach_class"),
+    # teachers: class dashboards and exports
+    path("teach/classes/<int:classroom_id>/dashboard/", dashboards.class_dashboard, name="teach_dashboard"),
+    path("teach/classes/<int:classroom_id>/students/<int:student_id>/", dashboards.class_student,
+         name="teach_student"),
+    path("teach/classes/<int:classroom_id>/export/attempts.csv", exports.attempts_csv, name="teach_export_attempts"),
+    path("teach/classes/<int:classroom_id>/export/mastery.csv", exports.mastery_csv, name="teach_export_mastery"),
+    # teachers: template authoring
+    path("teach/templates/", authoring.template_list, name="teach_templates"),
+    path("teach/templates/new/", authoring.template_new, name="teach_template_new"),
+    path("teach/templates/import/", authoring.template_import, name="teach_template_import"),
+    path("teach/templates/<int:template_id>/", authoring.template_edit, name="teach_template"),
+    path("teach/templates/<int:template_id>/download/", authoring.template_download, name="teach_template_download"),
+    path("teach/templates/<int:template_id>/archive/", authoring.template_archive, name="teach_template_archive"),
+    path("api/teach/templates/preview/", authoring.api_template_preview, name="api_teach_template_preview"),
+    path("api/teach/templates/save/", authoring.api_template_save, name="api_teach_template_save"),
+    # teachers: problem sets and assignments
+    path("teach/sets/", assignment_views.set_list, name="teach_sets"),
+    path("teach/sets/<int:set_id>/", assignment_views.set_detail, name="teach_set"),
+    path("teach/sets/<int:set_id>/settings/", assignment_views.set_update, name="teach_set_update"),
+    path("teach/sets/<int:set_id>/items/", assignment_views.set_items, name="teach_set_items"),
+    path("teach/sets/<int:set_id>/assign/", assignment_views.set_assign, name="teach_set_assign"),
+    path("teach/sets/<int:set_id>/delete/", assignment_views.set_delete, name="teach_set_delete"),
+    path("teach/sets/<int:set_id>/download/", assignment_views.set_download, name="teach_set_download"),
+    path("teach/assignments/<int:assignment_id>/withdraw/", assignment_views.assignment_remove,
+         name="teach_assignment_withdraw"),
+    # school admins
+    path("school/", dashboards.school_dashboard, name="school_dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

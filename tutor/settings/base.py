@@ -85,6 +85,14 @@ STATICFILES_DIRS = [
     ("vendor/katex", NODE_MODULES / "katex" / "dist"),
     ("vendor/mathlive", NODE_MODULES / "mathlive"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
+    # template editor (ES modules, wired together by the import map in templates/teacher/_importmap.html)
+    ("vendor/codemirror", NODE_MODULES / "@codemirror"),
+    ("vendor/lezer", NODE_MODULES / "@lezer"),
+    ("vendor/marijn", NODE_MODULES / "@marijn"),
+    ("vendor/style-mod", NODE_MODULES / "style-mod" / "src"),
+    ("vendor/w3c-keyname", NODE_MODULES / "w3c-keyname"),
+    ("vendor/crelt", NODE_MODULES / "crelt"),
+    ("vendor/yaml", NODE_MODULES / "yaml" / "browser"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
