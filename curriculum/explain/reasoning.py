@@ -6,8 +6,9 @@ varies, chosen with the caller's ``random.Random`` (same rng state, same text):
 * an opening line (4 variants), or for a mistake the student's answer and why it is wrong (3 variants);
 * step labels ``Step 1:`` / ``1.`` / ``1)``;
 * each step's display LaTeX inline ``$$...$$`` or on its own line (``$$...$$`` or ``\[...\]``); a display line
-  equal to the previous one is left out;
-* a closing line (4 variants), always with ``$\boxed{<instance.answer_latex>}$`` as the last box.
+  equal to the previous one is left out (unless the step's text ends with a colon and announces it);
+* a closing line (4 variants), always with ``$\boxed{<final answer>}$`` as the last box (the worked
+  solution's ``final_latex``, which numeric tests need rounded as asked; else ``instance.answer_latex``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ class Mistake:
     feedback: str = ""
 
 
+def final_answer_latex(instance: ProblemInstance) -> str:
+    """The answer to box: the worked solution's final line (already rounded as a numeric test asks, e.g.
+    ``4.75`` for 3 significant figures), else the instance's ``answer_latex``."""
+    final = instance.solution.final_latex.strip() if instance.solution is not None else ""
+    final = final or instance.answer_latex.strip()
+    if not final:
+        raise ExplainError(f"instance {instance.template_id}#{instance.seed} has no final answer LaTeX")
+    return final
+
+
 def render_reasoning(instance: ProblemInstance, rng: random.Random, *, mistake: Mistake | None = None) -> str:
     r"""Step-by-step reasoning for ``instance`` ending in ``$\boxed{answer_latex}$`` (see module docstring).
 
@@ -68,8 +79,7 @@ def render_reasoning(instance: ProblemInstance, rng: random.Random, *, mistake: 
     if instance.solution is None or not instance.solution.steps:
         raise ExplainError(f"instance {instance.template_id}#{instance.seed} has no worked solution "
                            "(instantiate it with with_solution=True)")
-    if not instance.answer_latex.strip():
-        raise ExplainError(f"instance {instance.template_id}#{instance.seed} has no answer_latex")
+    final = final_answer_latex(instance)
     parts: list[str] = []
     if mistake is None:
         parts.append(rng.choice(OPENERS))
@@ -87,9 +97,9 @@ def render_reasoning(instance: ProblemInstance, rng: random.Random, *, mistake: 
     for i, step in enumerate(instance.solution.steps, 1):
         line = label.format(i=i) + step.text.strip()
         latex = step.latex.strip()
-        if latex and latex != previous:
+        if latex and (latex != previous or line.endswith(":")):
             line += display.format(latex=latex)
         previous = latex or previous
         parts.append(line)
-    parts.append(rng.choice(CLOSERS).format(answer=instance.answer_latex.strip()))
+    parts.append(rng.choice(CLOSERS).format(answer=final))
     return "\n".join(parts)

@@ -221,6 +221,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     log_dir.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     families = Counter(str(r.get("family", "")) for r in records if r.get("family"))
+    template_ids = sorted({str(r["template_id"]) for r in records if r.get("template_id")})
     print(f"device={device} params={n_params} vocab={config.vocab_size} examples={len(examples)} "
           f"dropped={dropped} val={len(val_examples)} layers={list(config.layer_types)}", flush=True)
 
@@ -284,7 +285,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                     "torch": torch.__version__,
                     "corpus": {"file": args.data.name, "sha256": _sha256(args.data), "records": len(records),
                                "examples": len(examples), "dropped_over_max_len": dropped,
-                               "families": dict(sorted(families.items()))},
+                               "families": dict(sorted(families.items())), "templates": template_ids},
                 }
                 save(model, tokenizer, args.out, args.save_dtype, manifest)
     manifest["total_seconds"] = round(time.perf_counter() - t_start, 1)

@@ -1,0 +1,57 @@
+import csv
+import gzip
+import json
+
+import pytest
+import torch
+
+from inference import load_pretrained
+from inference.config import SambaYConfig
+from inference.training.data import DataError, collate, encode, read_jsonl
+from inference.training.train import main
+from inference.training.tokenizer_train import train_tokenizer
+
+
+def test_cpu_smoke_writes_a_strictly_loadable_hf_checkpoint(smoke_checkpoint):
+    names = {p.name for p in smoke_checkpoint.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "generation_config.json", "training.json",
+            "loss.csv"} <= names
+    model, tokenizer = load_pretrained(smoke_checkpoint, device="cpu")  # strict: names and shapes checked
+    cfg = SambaYConfig.from_json(smoke_checkpoint / "config.json")
+    assert cfg.layer_types == ("mamba", "sliding_attention", "mamba", "sliding_attention", "memory_mamba",
+                               "full_attention", "gmu", "cross_attention")
+    assert cfg.vocab_size >= tokenizer.vocab_size and cfg.vocab_size % 64 == 0
+    gen = json.loads((smoke_checkpoint / "generation_config.json").read_text())
+    assert set(gen["eos_token_id"]) == {tokenizer.token_id("<|end|>"), tokenizer.token_id("<|endoftext|>")}
+    logits = model(torch.tensor([tokenizer.chat_prompt_ids("1 + 1?")]))
+    assert torch.isfinite(logits).all()
+
+
+def test_loss_curve_and_manifest(smoke_checkpoint):
+    rows = list(csv.DictReader(open(smoke_checkpoint / "loss.csv", encoding="utf-8")))
+    assert [int(r["step"]) for r in rows] == [2, 3]
+    assert all(float(r["train_loss"]) > 0 and float(r["val_loss"]) > 0 for r in rows)
+    manifest = json.loads((smoke_checkpoint / "training.json").read_text())
+    assert manifest["steps"] == 3 and manifest["corpus"]["families"] == {"fractions": 16}
+    assert manifest["corpus"]["templates"][0].startswith("fractions.add_subtract")
+    assert manifest["recipe"]["cpu_smoke"] is True
+
+
+def test_loss_mask_covers_exactly_the_response_and_its_end(small_corpus):
+    records = list(read_jsonl(small_corpus / "train.jsonl"))[:3]
+    tok = train_tokenizer([r["prompt"] + r["response"] for r in records], 300)
+    examples = [encode(tok, r) for r in records]
+    inputs, targets, mask = collate(examples, pad_id=0)
+    for b, (ex, r) in enumerate(zip(examples, records, strict=True)):
+        trained = targets[b][mask[b].bool()].tolist()
+        assert trained == [*tok.encode(r["response"]), tok.token_id("<|end|>")]
+        assert inputs[b, :len(ex.ids) - 1].tolist() == list(ex.ids[:-1])
+
+
+def test_bad_corpus_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.jsonl.gz"
+    with gzip.open(bad, "wt") as f:
+        f.write('{"prompt": "p", "response": "r"}\n{"prompt": "p"}\n')
+    with pytest.raises(DataError, match=r"bad.jsonl.gz:2: .*'response'"):
+        list(read_jsonl(bad))
+    assert main(["--data", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o"), "--cpu-smoke"]) == 2
