@@ -140,7 +140,7 @@ class ExplainConsumer(AsyncJsonWebsocketConsumer):
         await self._unfollow()
         stream = chunk_stream()
         self.explanation_id, self.finished, self.sent_seq = transcript.pk, False, last_seq
-        self.last_status = transcript.status
+        self.last_status = (transcript.status, transcript.model_name)
         self.last_ahead: int | None = None
         await _io(stream.watcher_add, transcript.pk, self.channel_name)
         await self.channel_layer.group_add(explanation_group(transcript.pk), self.channel_name)
@@ -233,8 +233,8 @@ class ExplainConsumer(AsyncJsonWebsocketConsumer):
             row, ahead, interrupted = await database_sync_to_async(_status_check)(explanation_id)
             if row is None:
                 return
-            if row.status != self.last_status:
-                self.last_status = row.status
+            if (row.status, row.model_name) != self.last_status:
+                self.last_status = (row.status, row.model_name)
                 await self.send_json({"type": "status", "status": row.status, **_model_fields(row)})
             if ahead != self.last_ahead and row.status == "pending":
                 self.last_ahead = ahead
