@@ -10,7 +10,7 @@ from tutor.rendering import markdown_math_to_html
 from tutor.services.mastery import MasteryChange
 
 DEFAULT_MESSAGES = {
-    Attempt.Verdict.CORRECT: "Correct! Well done.",
+    Attempt.Verdict.CORRECT: "Well done: that is exactly right.",
     Attempt.Verdict.INCORRECT: "Check your working and try again, or ask for a hint.",
     Attempt.Verdict.INVALID: "We couldn't read that answer. Check the brackets and symbols and try again.",
 }
