@@ -146,6 +146,24 @@ def _variant(template: Any, seed: int) -> Variant:
                    solution_steps=steps, wrong_answers=tuple(wrong))
 
 
+def _never_wrong(template: Any, seeds: int) -> list[Issue]:
+    """Listed wrong answers (with a unique note) that equal the correct answer in every sampled variant:
+    instantiation drops them, so they could never be recognised. Sampling only, no checker calls."""
+    notes = [w.note for w in template.wrong_answers]
+    present: set[str] = set()
+    for seed in range(seeds):
+        try:
+            inst = instantiate(template, seed, with_solution=False)
+        except CurriculumError:
+            return []  # already reported by the full validation
+        present.update(w.note for w in inst.wrong_answers)
+    return [Issue(template.line_of(f"wrong_answers.{i}"), f"wrong_answers.{i}",
+                  f"listed wrong answer '{w.answer}' gives the correct answer in all {seeds} variants tried, "
+                  f"so it can never be recognised")
+            for i, w in enumerate(template.wrong_answers)
+            if w.note and notes.count(w.note) == 1 and w.note not in present]
+
+
 def _fields(template: Any) -> dict[str, Any]:
     """The parsed template as plain JSON values for the form view (what the YAML says, not sampled)."""
     return {
@@ -187,6 +205,7 @@ def template_preview(source_yaml: str, *, variants: int = 4, first_seed: int = 0
                                         isolate=not settings.TUTOR_CHECK_IN_PROCESS))
     except CurriculumError as exc:
         issues = [Issue(template.line_of("options"), "options", str(exc))]
+    issues += _never_wrong(template, seeds)
     rendered = tuple(_variant(template, first_seed + k) for k in range(variants))
     identity = TemplateIdentity(code=template.id, title=template.title, skills=tuple(template.skills),
                                 difficulty=int(template.difficulty), version=str(template.version))

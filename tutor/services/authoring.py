@@ -18,7 +18,12 @@ from django.db import transaction
 from tutor import authoring_gateway as ag
 from tutor.errors import NotAllowed, NotFound, ValidationFailed
 from tutor.models import ProblemTemplate, Skill, TemplateVersion, User
-from tutor.selectors.authoring import active_skill_codes, template_get_for_teacher, template_may_edit
+from tutor.selectors.authoring import (
+    active_skill_codes,
+    template_get_for_teacher,
+    template_list_for_teacher,
+    template_may_edit,
+)
 from tutor.services.curriculum import template_version_add
 
 #: seeds sampled by the full validation run before a save (the preview samples fewer, for speed).
@@ -191,8 +196,9 @@ def _import_one(*, author: User, source: str, first_line: int, where: str, repor
         if identity else None
     if (existing is not None and not template_may_edit(user=author, template=existing)
             and existing.current_version is not None
-            and existing.current_version.source_yaml.strip() == source.strip()):
-        report.unchanged.append(existing.code)  # someone else's identical template: refer to it as it is
+            and existing.current_version.source_yaml.strip() == source.strip()
+            and template_list_for_teacher(teacher=author).filter(pk=existing.pk).exists()):
+        report.unchanged.append(existing.code)  # a visible, identical template of someone else: refer to it
         return existing.code
     try:
         with transaction.atomic():
