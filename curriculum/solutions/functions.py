@@ -128,6 +128,16 @@ def trig_exact(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverRes
     value = TRIG[fname](rad)
     if value.has(sp.zoo) or value == sp.zoo:
         raise SolverError("undefined at this angle")
+    triangle = {30: "30-60-90", 60: "30-60-90", 45: "45-45-90"}.get(int(ref)) if ref.is_Integer else None
+    if triangle == "30-60-90":
+        s.add("Use the 30-60-90 triangle with sides $1$, $\\sqrt{3}$ and hypotenuse $2$ "
+              "(the side $1$ is opposite the $30^\\circ$ angle).")
+    elif triangle == "45-45-90":
+        s.add("Use the 45-45-90 triangle with legs $1$, $1$ and hypotenuse $\\sqrt{2}$.")
+    elif d % 90 == 0:
+        s.add(f"On the unit circle the point at ${L(d)}^\\circ$ is "
+              f"$({L(sp.cos(d * sp.pi / 180))}, {L(sp.sin(d * sp.pi / 180))})$: cosine is its $x$-coordinate, "
+              "sine its $y$-coordinate, tangent $y/x$.")
     if quadrant and ref != d:
         s.add(f"The angle ${L(d)}^\\circ$ is in quadrant {quadrant}; its reference angle is ${L(ref)}^\\circ$.")
         base = TRIG[fname](ref * sp.pi / 180)

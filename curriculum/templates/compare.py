@@ -19,9 +19,12 @@ FORM_CHECKERS = frozenset({"FacForm", "Expanded", "LowestTerms", "SingleFrac", "
                            "CasEqual", "EqualComAss", "NumSigFigs", "NumDecPlaces", "SameType"})
 
 
-def canonical(value: Any) -> Any:
-    """Normal form: solution statements become sets, systems become dicts, inequalities intervals."""
-    value = reevaluate(value)
+def canonical(value: Any, *, evaluated: bool = False) -> Any:
+    """Normal form: solution statements become sets, systems become dicts, inequalities intervals.
+
+    ``evaluated=True`` skips rebuilding an ``evaluate=False`` tree (the value is already evaluated)."""
+    if not evaluated:
+        value = reevaluate(value)
     if isinstance(value, tuple):
         return tuple(canonical(v) for v in value)
     if isinstance(value, sp.Or) and all(isinstance(a, sp.Eq) and a.lhs.is_Symbol for a in value.args):
@@ -31,12 +34,26 @@ def canonical(value: Any) -> Any:
     if isinstance(value, sp.Eq) and value.lhs.is_Symbol and not value.rhs.has(value.lhs):
         return sp.FiniteSet(value.rhs)
     if isinstance(value, sp.Rel) and not isinstance(value, (sp.Eq, sp.Ne)) and len(value.free_symbols) == 1:
-        return value.as_set()
+        return _interval(value)
     return value
+
+
+def _interval(rel: Any) -> Any:
+    """``x < 3`` -> ``(-oo, 3)`` without SymPy's general (slow) solver when one side is the bare symbol."""
+    lhs, rhs, kind = rel.lhs, rel.rhs, type(rel)
+    if rhs.is_Symbol and not lhs.free_symbols:
+        lhs, rhs = rhs, lhs
+        kind = {sp.Lt: sp.Gt, sp.Le: sp.Ge, sp.Gt: sp.Lt, sp.Ge: sp.Le}[kind]
+    if not (lhs.is_Symbol and not rhs.free_symbols):
+        return rel.as_set()
+    return {sp.Lt: sp.Interval.open(-sp.oo, rhs), sp.Le: sp.Interval(-sp.oo, rhs),
+            sp.Gt: sp.Interval.open(rhs, sp.oo), sp.Ge: sp.Interval(rhs, sp.oo)}[kind]
 
 
 def _num_equal(a: Any, b: Any) -> bool:
     a, b = sp.sympify(a), sp.sympify(b)
+    if isinstance(a, sp.Rational) and isinstance(b, sp.Rational):
+        return bool(a == b)
     syms = sorted(a.free_symbols | b.free_symbols, key=str)
     rng = random.Random(7)
     points = [{s: sp.Rational(rng.randint(5, 95), 37) for s in syms} for _ in range(3 if syms else 1)]
@@ -50,9 +67,11 @@ def _num_equal(a: Any, b: Any) -> bool:
     return True
 
 
-def same_value(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any, *, evaluated: bool = False) -> bool:
     """True when two template values are mathematically the same answer."""
-    a, b = canonical(a), canonical(b)
+    if isinstance(a, sp.Number) and isinstance(b, sp.Number):
+        return _num_equal(a, b)
+    a, b = canonical(a, evaluated=evaluated), canonical(b, evaluated=evaluated)
     for x, y in ((a, b), (b, a)):  # "x = 3" / {3} against a bare 3
         if isinstance(x, sp.FiniteSet) and len(x) == 1 and isinstance(y, sp.Expr):
             return _num_equal(x.args[0], y)
@@ -94,11 +113,11 @@ def _inf_equal(a: Any, b: Any) -> bool:
     return _num_equal(a, b)
 
 
-def coincide(wrong: Any, right: Any, checker: str) -> bool:
+def coincide(wrong: Any, right: Any, checker: str, *, evaluated: bool = False) -> bool:
     """Would a listed wrong answer be accepted as right? (form checkers: only if literally identical)."""
     if checker in FORM_CHECKERS:
         return False
     try:
-        return same_value(wrong, right)
+        return same_value(wrong, right, evaluated=evaluated)
     except (TypeError, ValueError, AttributeError):
         return False

@@ -18,6 +18,7 @@ product), which the worked-solution generators need to show the expression as wr
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -122,7 +123,20 @@ def normalise_source(src: str) -> str:
 
 
 def parse(src: Any) -> ast.Expression:
-    """Parse and allow-list-check one expression; raise :class:`ExprError` with a readable message."""
+    """Parse and allow-list-check one expression; raise :class:`ExprError` with a readable message.
+
+    Results are cached per source text (the tree is never mutated by the evaluator)."""
+    if isinstance(src, str):
+        return _parse_cached(src)
+    return _parse(src)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(src: str) -> ast.Expression:
+    return _parse(src)
+
+
+def _parse(src: Any) -> ast.Expression:
     if isinstance(src, bool):
         src = "true" if src else "false"
     if isinstance(src, (int, float)):
@@ -218,7 +232,11 @@ def _compare(op: ast.cmpop, left: Any, right: Any) -> Any:
                 return sp.Eq(left, right, evaluate=False)
             diff = sp.simplify(left - right)
             return sp.true if diff != 0 else sp.false
-        equal = sp.simplify(left - right) == 0 if isinstance(left, sp.Basic) else left == right
+        if isinstance(left, sp.Number) and isinstance(right, sp.Number):
+            equal = bool(left == right) if not (isinstance(left, sp.Float) or isinstance(right, sp.Float)) \
+                else abs(float(left) - float(right)) <= 1e-12 * max(1.0, abs(float(right)))
+        else:
+            equal = sp.simplify(left - right) == 0 if isinstance(left, sp.Basic) else left == right
         return sp.true if equal == isinstance(op, ast.Eq) else sp.false
     rel = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge}[type(op)]
     if symbolic:

@@ -184,14 +184,15 @@ def instantiate(template: ProblemTemplate, seed: int, *, with_solution: bool = T
     answer_latex = to_latex(answer_value, asis=asis)
     model_entry = rounded_entry(template.checker, template.options, answer_value)
     wrong: list[WrongAnswer] = []
-    earlier: list[Any] = [answer_value]
+    earlier: list[tuple[Any, bool]] = [(answer_value, not asis)]
     for i, spec in enumerate(template.wrong_answers):
         value, w_asis = _value(template, f"wrong_answers.{i}.answer", spec.answer, names)
         text = rounded_entry(template.checker, template.options, value) or to_answer(value, asis=w_asis)
         if text in (answer, model_entry) or any(w.answer == text for w in wrong) or \
-                any(coincide(value, other, template.checker) for other in earlier):
+                any(coincide(value, other, template.checker, evaluated=ev and not w_asis)
+                    for other, ev in earlier):
             continue  # for these values the mistake gives the right answer (or an earlier mistake's)
-        earlier.append(value)
+        earlier.append((value, not w_asis))
         wrong.append(WrongAnswer(text, _text(template, f"wrong_answers.{i}.feedback", spec.feedback, names),
                                  spec.note))
     solution = None
