@@ -23,7 +23,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tutor.explanations.live import entry_publish
@@ -122,7 +122,6 @@ def explanation_generate(*, explanation_id: int, generator: TextGenerator | None
 
     Does nothing (returns the current status, or ``"missing"``) unless the row is ``pending``.
     """
-    close_old_connections()
     transcript = _claim(explanation_id)
     if transcript is None:
         current = ExplanationTranscript.objects.filter(pk=explanation_id).values_list("status", flat=True).first()
