@@ -5,7 +5,9 @@ Dispatch (per call, from the input tensor):
 * ``selective_scan`` / ``selective_state_update`` (Mamba-1): `mamba_ssm`'s CUDA scan and Triton state update
   when the tensors are on CUDA and `mamba_ssm` imports; otherwise the reference loops below.
 * ``attention``: on CUDA, one-token queries use two batched matmuls (GQA by reshape); longer queries use
-  PyTorch SDPA (flash for plain causal, memory-efficient with a mask for windows / offset queries);
+  PyTorch SDPA (flash for plain causal, memory-efficient with a mask for windows / offset queries; a prompt
+  longer than twice the window runs in window-sized query chunks, :func:`attention_windowed_chunks`, so
+  sliding-window prefill is linear in the prompt length);
   an explicit masked-softmax reference elsewhere. `flash_attn` is not needed.
 * ``causal_conv1d`` / ``causal_conv1d_update``: always the reference (F.conv1d in fp32; cheap next to the
   projections). The `causal_conv1d` package is not used: its state convention changed across versions.
@@ -243,6 +245,8 @@ def _attention_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: i
     T, S, Hq, Hk, D = q.shape[1], k.shape[1], q.shape[2], k.shape[2], q.shape[3]
     if T == 1:
         return _attention_decode(q, k, v, window)
+    if window is not None and T == S and T > 2 * window:
+        return attention_windowed_chunks(q, k, v, window)
     qh, kh = q.transpose(1, 2), k.transpose(1, 2)
     causal = T == S and window is None
     mask = None if causal else _visible(T, S, window, q.device)
@@ -257,3 +261,38 @@ def _attention_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: i
             outs.append(F.scaled_dot_product_attention(qh, kh, vh, attn_mask=mask, is_causal=causal,
                                                        enable_gqa=causal and Hq != Hk))
     return torch.cat(outs, dim=-1).transpose(1, 2)
+
+
+def attention_windowed_chunks(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int) -> torch.Tensor:
+    """Sliding-window causal attention of a whole prompt (T == S), linear in T: SDPA on query chunks.
+
+    The queries are cut into chunks of `window` rows; chunk i (positions iW .. iW+W-1) sees at most the keys
+    iW-W .. iW+W-1, so it attends over those 2W keys with a [W, 2W] mask (front padding and keys past T masked).
+    Same arguments and result as :func:`attention` with T == S. Works on any device (SDPA's math kernel on CPU).
+    """
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    B, T, Hq, D = q.shape
+    Hk, Dv, C = k.shape[2], v.shape[3], window
+    if k.shape[1] != T:
+        raise InferenceError(f"attention_windowed_chunks needs as many keys as queries, got {k.shape[1]} and {T}")
+    n = -(-T // C)
+    pad = n * C - T
+    qc = F.pad(q, (0, 0, 0, 0, 0, pad)).view(B, n, C, Hq, D).permute(0, 1, 3, 2, 4).reshape(B * n, Hq, C, D)
+
+    def windows(t: torch.Tensor) -> torch.Tensor:  # [B, T, Hk, X] -> [B*n, Hq, 2C, X] (GQA expanded)
+        tp = F.pad(t, (0, 0, 0, 0, C, pad))  # [B, (n+1)C, Hk, X]
+        w = tp.unfold(1, 2 * C, C).permute(0, 1, 2, 4, 3).reshape(B * n, Hk, 2 * C, t.shape[-1])
+        return w.repeat_interleave(Hq // Hk, dim=1) if Hq != Hk else w
+
+    qa = torch.arange(n, device=q.device)[:, None, None] * C + torch.arange(C, device=q.device)[None, :, None]
+    ka = torch.arange(n, device=q.device)[:, None, None] * C - C + torch.arange(2 * C, device=q.device)[None, None]
+    mask = (ka <= qa) & (ka > qa - window) & (ka >= 0)  # [n, C, 2C]
+    mask = mask[None].expand(B, n, C, 2 * C).reshape(B * n, 1, C, 2 * C)
+    kc = windows(k)
+    outs = []
+    with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]):
+        for part in v.split(D, dim=-1):
+            outs.append(F.scaled_dot_product_attention(qc, kc, windows(part), attn_mask=mask))
+    out = torch.cat(outs, dim=-1)  # [B*n, Hq, C, Dv]
+    return out.view(B, n, Hq, C, Dv).permute(0, 1, 3, 2, 4).reshape(B, n * C, Hq, Dv)[:, :T]

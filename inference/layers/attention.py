@@ -51,7 +51,8 @@ class DiffCore(nn.Module):
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, window: int | None) -> torch.Tensor:
         """q [B,T,H,D], k, v [B,S,Hkv,D] -> [B, T, H*D] (q.dtype)."""
         B, T, H, D = q.shape
-        vv = torch.cat([v[:, :, 0::2], v[:, :, 1::2]], dim=-1)  # [B, S, Hkv/2, 2D]
+        Hkv = v.shape[2]
+        vv = v.reshape(*v.shape[:2], Hkv // 2, 2 * D)  # [B, S, Hkv/2, 2D]: pair j = [v_2j | v_2j+1] (a view)
         a1 = kernels.attention(q[:, :, 0::2], k[:, :, 0::2], vv, window)  # [B, T, H/2, 2D]
         a2 = kernels.attention(q[:, :, 1::2], k[:, :, 1::2], vv, window)
         c = compute_dtype(q.dtype)

@@ -1,0 +1,190 @@
+"""One decode step for the leading `b` slots of a :class:`SlotCache`, eager or replayed from CUDA graphs.
+
+:class:`DecodeStep` runs the model's own modules (LayerNorms, MLPs, GMUs, the Mamba `step`, the attention
+projections) over per-slot positions; only the attention core is the engine's (:mod:`.attention`), because each
+slot sees its own number of keys. `tokens` [b] are the previous tokens, `pos` [b] their absolute positions (the
+number of tokens already in each slot); the step writes this token's state at `pos` and returns logits [b, V]
+(fp32; fp64 for fp64 models).
+
+:class:`GraphRunner` captures that step once per (batch bucket, key-row bucket) on first use and replays it: the
+batch is rounded up to a power of two (slots past the active ones compute throw-away values), the shared-K/V rows
+read are rounded up to a coarse bucket of the longest active sequence (at most 1/8 more than needed). Graphs share
+one memory pool and write their logits into one static buffer.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..cache import MambaState
+from ..config import CROSS_ATTENTION, FULL_ATTENTION
+from ..kernels import compute_dtype
+from ..layers import DifferentialAttention, GatedMemoryUnit, Mamba
+from ..model import SambaYForCausalLM
+from .attention import diff_decode_attention
+from .slots import SlotCache, SlotKV
+
+
+class _MambaViews:
+    """Duck-typed stand-in for `SambaYCache` so `Mamba.step` updates slots [0, b) in place."""
+
+    def __init__(self, slots: SlotCache, b: int) -> None:
+        self._slots, self._b = slots, b
+
+    def mamba(self, layer_idx: int) -> MambaState:
+        s = self._slots.layers[layer_idx]
+        assert isinstance(s, MambaState)
+        return MambaState(s.conv[: self._b], s.ssm[: self._b])
+
+
+class DecodeStep:
+    """Callable: (tokens [b], pos [b], rows) -> logits [b, V]. `rows` = shared-K/V rows read (> max(pos))."""
+
+    def __init__(self, model: SambaYForCausalLM, slots: SlotCache) -> None:
+        self.model, self.slots = model, slots
+        self.config = model.config
+
+    @torch.inference_mode()
+    def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
+        m = self.model.model
+        b = tokens.shape[0]
+        dtype = m.embed_tokens.weight.dtype
+        dev = tokens.device
+        views = _MambaViews(self.slots, b)
+        bidx = torch.arange(b, device=dev)
+        valid_full = torch.arange(rows, device=dev)[None, :] <= pos[:, None]  # [b, rows]
+        W = self.config.sliding_window or 1
+        valid_ring = torch.arange(W, device=dev)[None, :] <= pos[:, None]  # [b, W]
+        ring_row = pos % W
+        x = m.embed_tokens(tokens).to(compute_dtype(dtype))  # residual stream [b, d]
+        memory: torch.Tensor | None = None
+        shared: SlotKV | None = None
+        for i, layer in enumerate(m.layers):
+            h = layer.input_layernorm(x.to(dtype))
+            mixer = layer.attn
+            if isinstance(mixer, Mamba):
+                a, mem = mixer.step(h[:, None], views, i)  # type: ignore[arg-type]
+                a = a[:, 0]
+                if mixer.is_memory:
+                    assert mem is not None
+                    memory = mem[:, 0]
+            elif isinstance(mixer, GatedMemoryUnit):
+                assert memory is not None
+                a = mixer(h, memory)
+            else:
+                assert isinstance(mixer, DifferentialAttention)
+                kind = self.config.layer_types[i]
+                q, k, v = mixer._project(h[:, None])  # q [b, 1, H, D]; k, v [b, 1, Hkv, D]
+                if kind == CROSS_ATTENTION:
+                    assert shared is not None
+                    kv, valid = shared, valid_full
+                    keys, values = kv.k[:b, :, :rows], kv.v[:b, :, :rows]
+                else:
+                    kv = self.slots.layers[i]
+                    assert isinstance(kv, SlotKV) and k is not None and v is not None
+                    row = ring_row if kv.ring else pos
+                    Hkv, D = k.shape[2], k.shape[3]
+                    kv.k[bidx, :, row] = k[:, 0].to(kv.k.dtype)
+                    kv.v[bidx, :, row] = v[:, 0].reshape(b, Hkv // 2, 2 * D).to(kv.v.dtype)
+                    if kv.ring:
+                        keys, values, valid = kv.k[:b], kv.v[:b], valid_ring
+                    else:
+                        keys, values, valid = kv.k[:b, :, :rows], kv.v[:b, :, :rows], valid_full
+                    if kind == FULL_ATTENTION and i == self.config.kv_layer:
+                        shared = kv
+                a1, a2 = diff_decode_attention(q[:, 0], keys, values, valid)
+                a = mixer.out_proj(_diff_combine(mixer, a1, a2))
+            x = x + a.to(x.dtype)
+            x = x + layer.mlp(layer.post_attention_layernorm(x.to(dtype))).to(x.dtype)
+        hidden = m.final_layernorm(x.to(dtype))
+        return self.model.lm_head(hidden).to(compute_dtype(dtype))
+
+
+def _diff_combine(mixer: DifferentialAttention, a1: torch.Tensor, a2: torch.Tensor) -> torch.Tensor:
+    """DiffCore's tail: SubLN(a1 - lambda a2) * (1 - lambda_init), a1/a2 [b, H/2, 2D] -> [b, H*D]."""
+    core = mixer.inner_cross_attn
+    c = compute_dtype(a1.dtype)
+    lam1 = torch.exp(torch.sum(core.lambda_q1 * core.lambda_k1).to(c)).to(a1.dtype)
+    lam2 = torch.exp(torch.sum(core.lambda_q2 * core.lambda_k2).to(c)).to(a1.dtype)
+    lam = lam1 - lam2 + core.lambda_init
+    o = core.subln(a1 - lam * a2) * (1 - core.lambda_init)
+    return o.reshape(o.shape[0], -1)
+
+
+def batch_bucket(n: int, max_batch: int) -> int:
+    """Smallest power of two >= n, capped at max_batch."""
+    b = 1
+    while b < n:
+        b *= 2
+    return min(b, max_batch)
+
+
+def rows_bucket(n: int, max_rows: int, minimum: int = 256) -> int:
+    """Round n up to a multiple of max(minimum, next_pow2(n) / 8), capped at max_rows (waste <= 1/8 + minimum)."""
+    p = 1
+    while p < n:
+        p *= 2
+    g = max(minimum, p // 8)
+    return min(-(-n // g) * g, max_rows)
+
+
+class GraphRunner:
+    """CUDA-graph replay of :class:`DecodeStep` by (batch bucket, rows bucket); captured lazily on first use."""
+
+    def __init__(self, step: DecodeStep, max_batch: int, vocab_size: int) -> None:
+        self.step = step
+        self.slots = step.slots
+        dev = self.slots.device
+        self.max_batch = max_batch
+        self.tokens = torch.zeros(max_batch, dtype=torch.long, device=dev)
+        self.pos = torch.zeros(max_batch, dtype=torch.long, device=dev)
+        self.logits = torch.zeros(max_batch, vocab_size, dtype=compute_dtype(self.slots.dtype), device=dev)
+        self.graphs: dict[tuple[int, int], torch.cuda.CUDAGraph] = {}
+        self.pool = torch.cuda.graph_pool_handle()
+        self.capture_seconds = 0.0
+
+    def shape_for(self, n: int, max_pos: int) -> tuple[int, int]:
+        return batch_bucket(n, self.max_batch), rows_bucket(max_pos + 1, self.slots.max_seq_len)
+
+    def _body(self, b: int, rows: int) -> None:
+        self.logits[:b].copy_(self.step(self.tokens[:b], self.pos[:b], rows))
+
+    def _capture(self, b: int, rows: int) -> torch.cuda.CUDAGraph:
+        import time
+
+        t0 = time.perf_counter()
+        snapshot = self.slots.mamba_snapshot(b)
+        stream = torch.cuda.Stream(device=self.slots.device)
+        stream.wait_stream(torch.cuda.current_stream(self.slots.device))
+        with torch.cuda.stream(stream):
+            self._body(b, rows)  # warm-up: kernel selection, Triton compilation, cuBLAS workspaces
+        torch.cuda.current_stream(self.slots.device).wait_stream(stream)
+        self.slots.mamba_restore(snapshot)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, pool=self.pool):
+            self._body(b, rows)
+        torch.cuda.synchronize(self.slots.device)
+        self.capture_seconds += time.perf_counter() - t0
+        return graph
+
+    def ensure(self, b: int, rows: int) -> None:
+        """Capture the graph for (b, rows) if missing (callers make sure slots [0, b) hold no live request or
+        that the static token/position buffers hold this step's inputs)."""
+        if (b, rows) not in self.graphs:
+            self.graphs[(b, rows)] = self._capture(b, rows)
+
+    def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, max_pos: int) -> torch.Tensor:
+        """tokens, pos [n] (device tensors) -> logits [n, V] (a view of the static buffer; read before next call)."""
+        n = tokens.shape[0]
+        b, rows = self.shape_for(n, max_pos)
+        self.tokens[:n].copy_(tokens)
+        self.pos[:n].copy_(pos)
+        if b > n:
+            self.tokens[n:b].zero_()
+            self.pos[n:b].zero_()
+        key = (b, rows)
+        graph = self.graphs.get(key)
+        if graph is None:
+            graph = self.graphs[key] = self._capture(b, rows)
+        graph.replay()
+        return self.logits[:n]
