@@ -133,7 +133,8 @@ def assignment_completion(*, assignment: Assignment, now: datetime | None = None
     return complete, len(students)
 
 
-def open_assignment_exists(*, student: User) -> bool:
-    """Cheap check whether any assignment of the student's classes is open now (before computing progress)."""
-    now = timezone.now()
+def open_assignment_exists(*, student: User, now: datetime | None = None) -> bool:
+    """Cheap check whether any assignment of the student's classes is open at ``now`` (before computing
+    progress)."""
+    now = now or timezone.now()
     return Assignment.objects.filter(Q(classroom__enrollments__student=student), opens_at__lte=now).exists()

@@ -77,9 +77,9 @@ def assignment_selection(*, learner: User, state, recent_items: Sequence[str], r
     date), or ``None`` when no assignment has work left. ``state``: the learner's curriculum state;
     ``now``: unix seconds. Reads only; the caller creates the instance and calls
     :func:`assigned_problem_record`."""
-    if not open_assignment_exists(student=learner):
-        return None
     when = datetime.fromtimestamp(now, tz=UTC)
+    if not open_assignment_exists(student=learner, now=when):
+        return None
     for progress in assignments_for_student(student=learner, now=when):
         if not progress.workable:
             continue
