@@ -38,10 +38,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inference import SambaYConfig, SambaYForCausalLM, kernels  # noqa: E402
-from inference.engine import Engine, SamplingParams  # noqa: E402
-from inference.engine.slots import SlotCache  # noqa: E402
-from inference.testing import tiny_config  # noqa: E402
+from inference import SambaYConfig, SambaYForCausalLM, kernels
+from inference.engine import Engine, SamplingParams
+from inference.engine.slots import SlotCache
+from inference.testing import tiny_config
 
 GIB = 1024 ** 3
 
@@ -126,7 +126,7 @@ def bench_roofline(model, dev, args, res) -> None:
         out[key] = {"ms_per_token_median": ms, "ms_per_token_mean": statistics.mean(times) * 1e3,
                     "tokens_per_s": 1e3 / ms, "fraction_of_roofline": out["roofline_ms"] / ms, "steps": steps}
         if graphs and eng.graphs is not None:  # GPU time of the replay alone (no Python, no sampling)
-            (b, rows), g = next(iter(eng.graphs.graphs.items()))
+            (_, rows), g = next(iter(eng.graphs.graphs.items()))
             ev = [torch.cuda.Event(enable_timing=True) for _ in range(2)]
             gt = []
             for _ in range(20):
@@ -285,7 +285,7 @@ def table(engine: dict, transformer: dict | None) -> str:
             e = row.get("eager", {}).get("tokens_per_s", float("nan"))
             h = hf.get("tokens_per_s", float("nan"))
             lines.append(f"    {int(G):6d}  {g:10.1f} {row['batch']:5d}  {e:14.1f}  {h:12.1f} {hf.get('batch', 0):4d}"
-                         f"  {g / h if h == h and h else float('nan'):8.2f}x")
+                         f"  {g / h if math.isfinite(h) and h else float('nan'):8.2f}x")
     p = engine.get("prefill")
     if p:
         lines.append("[3] prefill (batch 1): " + ", ".join(
@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     with torch.device(dev):
         model = SambaYForCausalLM(config)
-    model = model.to(dtype) if dev.type == "cpu" else model.to(dtype)
+    model = model.to(dtype)
     model.init_random(0).eval().requires_grad_(False)
     res["parameters"] = sum(p.numel() for p in model.parameters())
     res["init_s"] = time.perf_counter() - t0
@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench_throughput(model, dev, args, res, prefill_2k)
             else:
                 raise SystemExit(f"unknown section {name!r}")
-        except Exception as e:  # record (OOM included) and go on with the next section
+        except Exception as e:  # noqa: BLE001 - record (OOM included) and go on with the next section
             import traceback
 
             traceback.print_exc()

@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             prefill_s = res["prefill_2k_ms"] / 1e3 * B
             row.update({"step_s": steps, "decode_s_est": decode_s, "prefill_s_est": prefill_s,
                         "tokens_per_s": B * G / (decode_s + prefill_s)})
-        except Exception as e:  # OOM or compile failure: record and go on
+        except Exception as e:  # noqa: BLE001 - OOM or compile failure: record and go on
             import traceback
 
             traceback.print_exc()

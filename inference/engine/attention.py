@@ -42,7 +42,7 @@ def diff_decode_attention_reference(q: torch.Tensor, k: torch.Tensor, v: torch.T
                                     ) -> tuple[torch.Tensor, torch.Tensor]:
     """Reference twin of :func:`diff_decode_attention`: per slot, undo the layout and call the model's reference
     attention (the same split as `DiffCore`: even heads branch 1, odd heads branch 2, values [v_even | v_odd])."""
-    b, H, D = q.shape
+    b = q.shape[0]
     a1s, a2s = [], []
     for i in range(b):
         rows = valid[i].nonzero()[:, 0]
