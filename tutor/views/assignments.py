@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,6 +34,17 @@ from tutor.services.problem_sets import (
     problem_set_update,
 )
 from tutor.views.access import page_from_tutor_error, teacher_required
+
+
+def _require_owner(request: HttpRequest, set_id: int) -> ProblemSet:
+    """The set if the requester owns it; 404 when they cannot see it, 403 when they may only look."""
+    try:
+        problem_set = problem_set_get_for_teacher(teacher=request.user, set_id=set_id)
+    except TutorError as exc:
+        page_from_tutor_error(exc)
+    if not problem_set_may_edit(user=request.user, problem_set=problem_set):
+        raise PermissionDenied("Only the teacher who made this set can change or assign it.")
+    return problem_set
 
 
 class ProblemSetForm(forms.Form):
@@ -110,9 +122,9 @@ def set_detail(request: HttpRequest, set_id: int) -> HttpResponse:
 @require_POST
 def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
     """Save the set's title, mode, goal and note."""
+    _require_owner(request, set_id)
     form = ProblemSetForm(request.POST)
     try:
-        problem_set_get_for_teacher(teacher=request.user, set_id=set_id)
         if not form.is_valid():
             raise ValidationFailed("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         problem_set_update(teacher=request.user, set_id=set_id, **form.cleaned_data)
@@ -130,9 +142,9 @@ def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
 def set_items(request: HttpRequest, set_id: int) -> HttpResponse:
     """POST ``action`` = ``add`` (``template_id``), ``remove``/``up``/``down`` (``code``), or ``order``
     (``codes``, comma separated): change the set's items."""
+    problem_set = _require_owner(request, set_id)
     action = request.POST.get("action", "")
     try:
-        problem_set = problem_set_get_for_teacher(teacher=request.user, set_id=set_id)
         codes = list(problem_set.items.order_by("position", "id").values_list("template__code", flat=True))
         if action == "add":
             template_id = request.POST.get("template_id", "")
@@ -173,10 +185,10 @@ def _aware(value: datetime | None) -> datetime | None:
 @require_POST
 def set_assign(request: HttpRequest, set_id: int) -> HttpResponse:
     """Assign the set to one of the teacher's classes with open and due dates."""
+    _require_owner(request, set_id)
     classrooms = list(classroom_list_for_teacher(teacher=request.user))
     form = AssignForm(request.POST, classrooms=classrooms)
     try:
-        problem_set_get_for_teacher(teacher=request.user, set_id=set_id)
         if not form.is_valid():
             raise ValidationFailed("; ".join(" ".join(v) for v in form.errors.values()))
         assignment = assignment_create(teacher=request.user, set_id=set_id,
@@ -196,6 +208,7 @@ def set_assign(request: HttpRequest, set_id: int) -> HttpResponse:
 @require_POST
 def set_delete(request: HttpRequest, set_id: int) -> HttpResponse:
     """Delete a set nobody has worked on yet."""
+    _require_owner(request, set_id)
     try:
         problem_set_delete(teacher=request.user, set_id=set_id)
     except ValidationFailed as exc:
