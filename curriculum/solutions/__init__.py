@@ -8,8 +8,16 @@ logarithms, trigonometry), ``calculus`` (derivatives with named rules, integrals
 
 from __future__ import annotations
 
-from curriculum.solutions.steps import (SOLVERS, SolverError, SolverResult, SolverSpec, Step, WorkedSolution,
-                                        registry, solve)
+from curriculum.solutions.steps import (
+                                        SOLVERS,
+                                        SolverError,
+                                        SolverResult,
+                                        SolverSpec,
+                                        Step,
+                                        WorkedSolution,
+                                        registry,
+                                        solve,
+)
 
 registry()
 

@@ -254,7 +254,7 @@ def _pair(product: int, total: int) -> tuple[int, int] | None:
 def _factor_steps(s: StepList, e: sp.Expr, v: sp.Symbol, method: str) -> sp.Expr:
     e = sp.expand(e)
     poly = sp.Poly(e, v)
-    content, prim = poly.primitive()
+    content, _ = poly.primitive()
     lead_sign = -1 if poly.LC() < 0 and method != "common" else 1
     g = content * lead_sign
     low = min(m[0] for m in poly.monoms())

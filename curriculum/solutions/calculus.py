@@ -43,14 +43,14 @@ def _explain(e: sp.Expr, v: sp.Symbol) -> tuple[str, str]:
                 head + rf"{L(n)} {L(v)}^{{{L(n - 1)}}} = {L(d)}")
     if isinstance(e, sp.Pow) and not e.exp.has(v):
         u = e.base
-        return (f"Chain rule with the power rule: outer $u^{{{L(e.exp)}}}$, inner $u = {L(u)}$, "
-                f"$u' = {L(sp.diff(u, v))}$.",
+        return ((f"Chain rule with the power rule: outer $u^{{{L(e.exp)}}}$, inner $u = {L(u)}$, "
+                 f"$u' = {L(sp.diff(u, v))}$."),
                 head + rf"{L(e.exp)} \left({L(u)}\right)^{{{L(e.exp - 1)}}} \cdot {L(sp.diff(u, v))} = {L(d)}")
     if isinstance(e, sp.Mul):
         num, den = sp.fraction(e)
         if den.has(v):
-            return ("Quotient rule: $\\left(\\frac{u}{v}\\right)' = \\frac{u'v - uv'}{v^2}$ with "
-                    f"$u = {L(num)}$, $v = {L(den)}$.",
+            return (("Quotient rule: $\\left(\\frac{u}{v}\\right)' = \\frac{u'v - uv'}{v^2}$ with "
+                     f"$u = {L(num)}$, $v = {L(den)}$."),
                     head + rf"\frac{{({L(sp.diff(num, v))})({L(den)}) - ({L(num)})({L(sp.diff(den, v))})}}"
                            rf"{{\left({L(den)}\right)^2}} = {L(sp.simplify(d))}")
         factors = [f for f in e.args if f.has(v)]
@@ -67,8 +67,8 @@ def _explain(e: sp.Expr, v: sp.Symbol) -> tuple[str, str]:
         u = e.args[0]
         if u == v:
             return f"Standard derivative: ${ELEMENTARY[func].replace('u', L(v))}$.", head + L(d)
-        return (f"Chain rule: outer function with ${ELEMENTARY[func]}$, inner $u = {L(u)}$, "
-                f"multiply by $u' = {L(sp.diff(u, v))}$.", head + L(d))
+        return ((f"Chain rule: outer function with ${ELEMENTARY[func]}$, inner $u = {L(u)}$, "
+                 f"multiply by $u' = {L(sp.diff(u, v))}$."), head + L(d))
     return "Differentiate.", head + L(d)
 
 

@@ -77,7 +77,7 @@ def exp_equation(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverR
     if e == X:
         result = rhs
     else:
-        rel, result = linear_steps(StepList(), sp.Eq(e, rhs), X)
+        _, result = linear_steps(StepList(), sp.Eq(e, rhs), X)
         s.add("Solve the linear equation for $x$.", f"x = {L(result)}")
     if not (isinstance(result, sp.Rational)):
         s.add("As a decimal:", rf"x \approx {sp.N(result, 6)}")

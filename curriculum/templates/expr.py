@@ -186,9 +186,9 @@ def _check_pow(base: Any, exp: Any) -> None:
     if isinstance(exp, sp.Number) and exp.is_number:
         if abs(exp) > MAX_EXPONENT:
             raise ExprError(f"exponent {exp} too large (limit {MAX_EXPONENT})")
-        if isinstance(base, sp.Integer) and exp.is_Integer and abs(base) > 1:
-            if abs(int(exp)) * math.log10(abs(int(base))) > 400:
-                raise ExprError("power too large")
+        if isinstance(base, sp.Integer) and exp.is_Integer and abs(base) > 1 and \
+                abs(int(exp)) * math.log10(abs(int(base))) > 400:
+            raise ExprError("power too large")
 
 
 def _num(value: Any) -> sp.Basic:

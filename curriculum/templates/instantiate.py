@@ -9,8 +9,8 @@ a constraint or divides by zero is rejected and redrawn (at most ``MAX_DRAWS`` t
 from __future__ import annotations
 
 import random
-from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sympy as sp

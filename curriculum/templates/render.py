@@ -131,7 +131,7 @@ def split_flags(src: str) -> tuple[str, set[str]]:
     flags = set(parts[1:])
     bad = flags - set(FLAGS)
     if bad:
-        raise ExprError(f"unknown placeholder flag '{sorted(bad)[0]}' (known: {', '.join(FLAGS)})")
+        raise ExprError(f"unknown placeholder flag '{min(bad)}' (known: {', '.join(FLAGS)})")
     return parts[0], flags
 
 

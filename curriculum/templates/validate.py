@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import sympy as sp
+
 from curriculum.errors import CurriculumError
 from curriculum.templates.checking import check_instance_answer, run_check
 from curriculum.templates.compare import same_value
-import sympy as sp
-
 from curriculum.templates.expr import ExprError, reevaluate
 from curriculum.templates.instantiate import instantiate, sample_values, solution_for
 from curriculum.templates.model import ProblemTemplate, TemplateError, TemplateIssue

@@ -6,8 +6,13 @@ import json
 
 import pytest
 
-from curriculum.templates import (ProblemInstance, check_instance_answer, instantiate, load_templates,
-                                  parse_template)
+from curriculum.templates import (
+    ProblemInstance,
+    check_instance_answer,
+    instantiate,
+    load_templates,
+    parse_template,
+)
 from curriculum.templates.instantiate import rounded_entry
 
 from .test_validation import GOOD
