@@ -27,7 +27,6 @@ let lastIssues = [];
 let previewTimer = null;
 let previewSeq = 0;
 let firstSeed = 0;
-let formDirty = false;
 
 function csrfToken() {
   const input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -78,7 +77,6 @@ const view = new EditorView({
       EditorView.contentAttributes.of({ "aria-label": "Template source (YAML)" }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged) {
-          if (!update.transactions.some((t) => t.annotation && t.isUserEvent("form"))) formDirty = true;
           markUnsaved();
           schedulePreview();
         }
@@ -224,6 +222,8 @@ function fillForm() {
     if (key === "skills") {
       const chosen = new Set((Array.isArray(js.skills) ? js.skills : [js.skills]).map(String));
       for (const option of input.options) option.selected = chosen.has(option.value);
+      const firstChosen = [...input.options].find((o) => o.selected);
+      if (firstChosen) input.scrollTop = Math.max(0, firstChosen.offsetTop - input.offsetTop - 24);
       for (const code of chosen) {
         if (code && code !== "undefined" && ![...input.options].some((o) => o.value === code)) {
           input.append(el("option", { value: code, text: `${code} (unknown skill)`, selected: true }));
@@ -242,7 +242,6 @@ function fillForm() {
   renderListRows($("#f-constraints"), "constraints", (js.constraints || []).map(String), "a < b and gcd(a, b) == 1");
   renderListRows($("#f-hints"), "hints", (js.hints || []).map(String), "A hint for a student who is stuck");
   $("#f-wrong").replaceChildren(...(js.wrong_answers || []).map((w, i) => wrongRow(w || {}, i)));
-  formDirty = false;
 }
 
 let applyTimer = null;
@@ -281,9 +280,10 @@ function applyForm(key) {
     setOrDelete([key], doc.createNode(values), key === "constraints" && !values.length);
   } else if (key === "wrong_answers") {
     const items = $$("#f-wrong tr").map((row) => {
-      const item = {};
-      for (const input of $$("input", row)) if (input.value.trim() || input.dataset.key === "answer") item[input.dataset.key] = input.value;
-      return { answer: item.answer || "", ...(item.feedback !== undefined ? { feedback: item.feedback } : { feedback: "" }), ...(item.note ? { note: item.note } : {}) };
+      const value = (k) => $(`input[data-key="${k}"]`, row).value;
+      const item = { answer: value("answer"), feedback: value("feedback") };
+      if (value("note").trim()) item.note = value("note").trim();
+      return item;
     });
     setOrDelete(["wrong_answers"], doc.createNode(items), !items.length);
   } else if (key === "variables") {
@@ -455,7 +455,12 @@ function renderPreview(data) {
   const container = $("#variants");
   container.replaceChildren(...variants.map(renderVariant));
   if (window.TutorMath) window.TutorMath.render(container);
-  if (data.identity) $("#editor-title").textContent = data.identity.title || "New template";
+  let title = data.identity && data.identity.title;
+  if (!title) {
+    const doc = parsed();
+    title = !doc.errors.length && isMap(doc.contents) ? doc.get("title") : null;
+  }
+  if (title && typeof title === "string") $("#editor-title").textContent = title;
 }
 
 $("#variant-count").addEventListener("change", runPreview);

@@ -33,6 +33,7 @@
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     Chart.defaults.color = css("--muted", "#566074");
     Chart.defaults.maintainAspectRatio = false;
+    Chart.defaults.datasets.bar.maxBarThickness = 28;
 
     var activity = document.getElementById("chart-activity");
     if (activity) {
