@@ -109,9 +109,12 @@ def bench_roofline(model, dev, args, res) -> None:
     need = step_bytes(model, ctx + n // 2)
     out: dict = {"context": ctx, "copy_bandwidth_TBps": bw / 1e12, "bytes_per_step": need,
                  "roofline_ms": need["total"] / bw * 1e3}
-    for graphs in ([True, False] if dev.type == "cuda" else [False]):
+    variants = [(True, False), (False, False)] if dev.type == "cuda" else [(False, False)]
+    if args.compile_only:
+        variants = [(dev.type == "cuda", True)]
+    for graphs, comp in variants:
         steps = n if graphs else max(8, n // 8)
-        eng = Engine(model, max_batch=1, max_seq_len=ctx + steps + 16, use_cuda_graphs=graphs)
+        eng = Engine(model, max_batch=1, max_seq_len=ctx + steps + 16, use_cuda_graphs=graphs, compile_decode=comp)
         h = eng.submit(random_prompt(ctx, model.config.vocab_size, 1), SamplingParams(max_new_tokens=steps + 8))
         eng.step()  # prefill + first decode (+ graph capture)
         for _ in range(3):
@@ -121,7 +124,7 @@ def bench_roofline(model, dev, args, res) -> None:
             t0 = time.perf_counter()
             eng.step()  # ends with .tolist() of the argmax: synchronised
             times.append(time.perf_counter() - t0)
-        key = "graphs" if graphs else "eager"
+        key = ("graphs" if graphs else "eager") + ("+compile" if comp else "")
         ms = statistics.median(times) * 1e3
         out[key] = {"ms_per_token_median": ms, "ms_per_token_mean": statistics.mean(times) * 1e3,
                     "tokens_per_s": 1e3 / ms, "fraction_of_roofline": out["roofline_ms"] / ms, "steps": steps}
@@ -141,7 +144,7 @@ def bench_roofline(model, dev, args, res) -> None:
         h.cancel()
         del eng, h
         free_engine(dev)
-    res["roofline"] = out
+    res["roofline_compiled" if args.compile_only else "roofline"] = out
 
 
 def bench_prefill(model, dev, args, res) -> None:
@@ -209,7 +212,7 @@ def largest_batch(model, dev, max_len: int, cap: int) -> int:
     c = model.config
     # transient per row of a decode step: fp32 scores/probs over the rows + logits (graph pool + static buffer)
     transient = 3 * c.num_attention_heads * max_len * 4 + 3 * c.vocab_size * 4
-    b = int((free - 3 * GIB) // (per + transient))
+    b = int((free - 5 * GIB) // (per + transient))
     return max(1, min(cap, b))
 
 
@@ -234,10 +237,11 @@ def bench_throughput(model, dev, args, res, prefill_2k_ms: float | None) -> None
         for graphs in ([True, False] if dev.type == "cuda" else [False]):
             t_start = time.perf_counter()
             eng = Engine(model, max_batch=B, max_seq_len=max_len + 8, use_cuda_graphs=graphs,
-                         max_prefill_tokens=16 * B)
+                         max_prefill_tokens=16 * 32)
             hs = [eng.submit(random_prompt(16, model.config.vocab_size, i), SamplingParams(max_new_tokens=G))
                   for i in range(B)]
-            eng.step()
+            while eng.num_pending:
+                eng.step()
             steps = {str(c): time_steps(eng, c, args.reps) for c in ctxs}
             st = list(steps.values())
             mean_step = (st[0] + 2 * st[1] + st[2]) / 4  # trapezoid over [start, end]
@@ -275,6 +279,10 @@ def table(engine: dict, transformer: dict | None) -> str:
                          f"{100 * x['fraction_of_roofline_gpu_only']:.1f}%") if "replay_gpu_ms_median" in x else ""
                 lines.append(f"    {k:6s}: {x['ms_per_token_median']:.3f} ms/token = {x['tokens_per_s']:.1f} tok/s = "
                              f"{100 * x['fraction_of_roofline']:.1f}% of roofline{extra}")
+    rc = engine.get("roofline_compiled", {}).get("graphs+compile")
+    if rc:
+        lines.append(f"    graphs+compile: {rc['ms_per_token_median']:.3f} ms/token = {rc['tokens_per_s']:.1f} tok/s = "
+                     f"{100 * rc['fraction_of_roofline']:.1f}% of roofline")
     t = engine.get("throughput", {})
     if t:
         lines.append("[2] throughput (generated tok/s, all sequences), 2K prompt + G new tokens:")
@@ -322,6 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gen-lengths", type=int, nargs="+", default=[8192, 16384, 32768])
     ap.add_argument("--max-batch-cap", type=int, default=1024)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--prefill-ms", type=float, default=None,
+                    help="batch-1 prefill time of one prompt (ms) for the throughput section when the prefill "
+                         "section is not run in the same call")
+    ap.add_argument("--compile-only", action="store_true",
+                    help="roofline section with the torch.compile'd decode step only (experimental)")
     args = ap.parse_args(argv)
     if args.table:
         docs = [json.loads(Path(p).read_text()) for p in args.table if Path(p).is_file()]
@@ -363,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench_latency(model, dev, args, res)
             elif name == "throughput":
                 p = res.get("prefill", {}).get("lengths", {}).get(str(args.context))
-                prefill_2k = p["ms"] if p else None
+                prefill_2k = p["ms"] if p else args.prefill_ms
                 bench_throughput(model, dev, args, res, prefill_2k)
             else:
                 raise SystemExit(f"unknown section {name!r}")

@@ -40,12 +40,17 @@ class _MambaViews:
 class DecodeStep:
     """Callable: (tokens [b], pos [b], rows) -> logits [b, V]. `rows` = shared-K/V rows read (> max(pos))."""
 
-    def __init__(self, model: SambaYForCausalLM, slots: SlotCache) -> None:
+    def __init__(self, model: SambaYForCausalLM, slots: SlotCache, *, compile: bool = False) -> None:
         self.model, self.slots = model, slots
         self.config = model.config
+        # experimental: fuse the step's small kernels with torch.compile (one compilation per (b, rows) shape)
+        self._forward = torch.compile(self.forward, dynamic=False) if compile else self.forward
 
     @torch.inference_mode()
     def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
+        return self._forward(tokens, pos, rows)
+
+    def forward(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
         m = self.model.model
         b = tokens.shape[0]
         dtype = m.embed_tokens.weight.dtype

@@ -101,8 +101,8 @@ def test_cancel_with_graphs_frees_the_slot(cuda_model):
 @pytest.mark.parametrize("T,window", [(1500, 512), (1024, 512), (1100, 256)])
 def test_windowed_chunks_on_cuda_match_reference(T, window):
     g = torch.Generator(device="cuda").manual_seed(T)
-    q = torch.randn(2, T, 40, 64, device="cuda", generator=g).bfloat16()
-    k = torch.randn(2, T, 20, 64, device="cuda", generator=g).bfloat16()
+    q = torch.randn(2, T, 20, 64, device="cuda", generator=g).bfloat16()  # one differential branch
+    k = torch.randn(2, T, 10, 64, device="cuda", generator=g).bfloat16()
     v = torch.randn(2, T, 10, 128, device="cuda", generator=g).bfloat16()
     with kernels.override("fast"):
         out = kernels.attention(q, k, v, window)
