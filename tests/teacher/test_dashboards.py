@@ -58,7 +58,7 @@ def _answer(student, instance, text: str):
 
 
 def test_heatmap_stats_and_stuck_detection(klass) -> None:
-    _, _, classroom, (ana, ben, cleo) = klass
+    _, _, classroom, (ana, ben, _cleo) = klass
     # Ana: right first time twice. Ben: the SIGN_ERROR mistake three times in a row. Cleo: nothing.
     for seed in (1, 2):
         instance, problem = _instance(ana, seed)
@@ -105,7 +105,7 @@ def test_hints_and_giving_up_mark_a_student_as_stuck(klass) -> None:
 
 
 def test_dashboard_page_drill_down_and_csv_exports(client, klass) -> None:
-    _, teacher, classroom, (ana, ben, _) = klass
+    _, teacher, classroom, (ana, _ben, _) = klass
     instance, problem = _instance(ana, 1)
     _answer(ana, instance, "=HYPERLINK(\"http://x\")")
     _answer(ana, instance, problem.expected_entry)
@@ -140,7 +140,7 @@ def test_safe_cell_keeps_numbers_and_neutralises_formulas() -> None:
 
 
 def test_school_dashboard_numbers(client, klass) -> None:
-    school, _, classroom, (ana, ben, _) = klass
+    school, _, _classroom, (ana, _ben, _) = klass
     other_class = factories.classroom(factories.teacher(school_obj=school), name="Period 5")
     dana = factories.student(username="dana")
     enrollment_join(student=dana, join_code=other_class.join_code)
@@ -167,7 +167,7 @@ def test_school_dashboard_numbers(client, klass) -> None:
 
 
 def test_every_model_is_in_the_django_admin_with_a_working_changelist(client, klass) -> None:
-    _, _, classroom, (ana, *_) = klass
+    _, _, _classroom, (ana, *_) = klass
     instance, problem = _instance(ana, 1)
     _answer(ana, instance, problem.expected_entry)
     superuser = User.objects.create_superuser("root", "root@example.org", "pw-for-tests-1")
