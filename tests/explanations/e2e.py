@@ -12,7 +12,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.explanations.servers import Proc
+from tests.explanations.servers import Proc, start_worker
 
 
 @dataclass
@@ -23,7 +23,12 @@ class Stack:
     env: dict[str, str]
     logs: Path
     blocker: Any
-    made: list[Any] = field(default_factory=list)
+    made: list[Proc] = field(default_factory=list)  # every process started, for cleanup
+
+    def start_worker(self) -> Proc:
+        """Start a Celery inference worker (recorded in ``made`` before it is waited for)."""
+        worker = start_worker(self.env, self.logs / "worker.log", started=self.made)
+        return worker
 
     def url(self, path: str) -> str:
         return f"ws://127.0.0.1:{self.port}{path}"

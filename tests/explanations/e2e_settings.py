@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from tutor.settings.test import *  # noqa: F401,F403
+from tutor.settings.test import *
 from tutor.settings.test import DATABASES
 
 DATABASES["default"]["NAME"] = os.environ["TUTOR_TEST_DB_NAME"]

@@ -91,17 +91,23 @@ def start_daphne(env: dict[str, str], log: Path, timeout: float = 90.0) -> tuple
         except OSError:
             return False
 
-    proc.wait_for(listening, "listening socket", timeout)
+    try:
+        proc.wait_for(listening, "listening socket", timeout)
+    except BaseException:
+        proc.stop()
+        raise
     return proc, port
 
 
-def start_worker(env: dict[str, str], log: Path, timeout: float = 120.0) -> Proc:
+def start_worker(env: dict[str, str], log: Path, timeout: float = 120.0, *, started: list[Proc]) -> Proc:
     """``celery -A tutor worker -Q inference -P threads -c 4``: one process, so the batcher steps concurrent
-    explanations together and a SIGKILL takes the whole worker down."""
+    explanations together and a SIGKILL takes the whole worker down. Appended to ``started`` at once, so
+    the caller stops it even if it never becomes ready."""
     start = log.stat().st_size if log.exists() else 0
     proc = Proc("celery worker", [sys.executable, "-m", "celery", "-A", "tutor", "worker", "-Q", "inference",
                                   "-P", "threads", "-c", "4", "--without-gossip", "--without-mingle",
                                   "--without-heartbeat", "-l", "INFO", "-n", f"inference-{free_port()}@%h"],
                 env, log).start()
+    started.append(proc)
     proc.wait_for(lambda: " ready." in log.read_text(errors="replace")[start:], "'ready.' line", timeout)
     return proc

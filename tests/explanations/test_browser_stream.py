@@ -6,6 +6,7 @@ Saves ``test-artifacts/explain.png``. Chromium is Debian's (``CHROMIUM``, defaul
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -69,7 +70,7 @@ def test_explanation_text_streams_into_the_practice_page(settings, tiny_model_di
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         daphne.stop()
-    growth = [b for a, b in zip(lengths, lengths[1:], strict=False) if b > a]
+    growth = [b for a, b in itertools.pairwise(lengths) if b > a]
     assert len(growth) >= 3, f"the text did not grow progressively: {lengths}"
     assert any(0 < n < max(lengths) for n in lengths), "the page should show partial text mid-stream"
     assert "did not reach a final answer" in verdict  # the random model writes no \boxed{}
