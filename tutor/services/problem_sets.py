@@ -238,9 +238,3 @@ def problem_set_from_document(*, owner: User, text: str) -> ProblemSet:
     except ValidationFailed as exc:
         raise ValidationFailed(f"problem_set: {exc.message}", code=exc.code) from exc
 
-
-def classrooms_for_assigning(*, teacher: User) -> list[Classroom]:
-    """Classes ``teacher`` may assign to (their own; a school admin's school's)."""
-    from tutor.selectors.school import classroom_list_for_teacher
-
-    return list(classroom_list_for_teacher(teacher=teacher))
