@@ -65,7 +65,7 @@ def _wait_summary(page, pattern: str) -> str:
             "p => { const box = document.querySelector('#check-summary');"
             " return !box.classList.contains('busy') && new RegExp(p).test(box.textContent); }",
             arg=pattern, timeout=30_000)
-    except Exception as exc:  # noqa: BLE001 - say what the page showed instead
+    except Exception as exc:
         raise AssertionError(f"preview summary never matched {pattern!r}: "
                              f"{page.text_content('#check-summary')!r}; issues: "
                              f"{page.text_content('#issue-list')!r}") from exc

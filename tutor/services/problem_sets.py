@@ -25,7 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from tutor.errors import NotAllowed, ValidationFailed
-from tutor.models import Assignment, Classroom, ProblemSet, ProblemSetItem, ProblemTemplate, User
+from tutor.models import Assignment, ProblemSet, ProblemSetItem, ProblemTemplate, User
 from tutor.selectors.authoring import (
     problem_set_get_for_teacher,
     problem_set_may_edit,
