@@ -9,8 +9,9 @@ differential attention self-decoder, memory Mamba + full attention at L/2, GMU /
 cross-decoder) with hidden 256, 8 layers, 8 query / 4 KV heads, SwiGLU 768, Mamba d_state 16, window 128;
 loss on response tokens only; AdamW (betas 0.9/0.95, weight decay 0.1 on matrices), linear warmup then
 cosine decay to 10%; gradient clipping 1.0; bf16 autocast on CUDA (fp32 master weights); Mamba scans use the
-parallel training scan (`inference.training.scan`). With `--time-budget S` the number of steps is fitted to
-S seconds after the warmup's measured step time (the cosine horizon is fixed then).
+parallel training scan (`inference.training.scan`) unless `--scan` picks the mamba_ssm kernel. With `--time-budget S` the number of steps is fitted to
+S seconds after the warmup's measured step time (the cosine horizon is fixed then). `--init-from DIR`
+continues training a saved checkpoint (a second stage with its own warmup and cosine schedule).
 
 Writes to --out: config.json, model.safetensors, tokenizer.json, generation_config.json (by
 `inference.save_pretrained`) and training.json (recipe, corpus summary, final losses); to --log-dir (default
@@ -20,6 +21,7 @@ Writes to --out: config.json, model.safetensors, tokenizer.json, generation_conf
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import csv
 import hashlib
@@ -37,7 +39,8 @@ import torch
 import torch.nn.functional as F
 
 from ..config import SambaYConfig
-from ..loading import save_pretrained
+from ..kernels import is_fast_path_available
+from ..loading import load_pretrained, save_pretrained
 from ..model import SambaYForCausalLM
 from ..tokenizer import END, END_OF_TEXT, Tokenizer
 from .data import DataError, Example, batches, collate, encode_all, read_jsonl
@@ -79,6 +82,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
     ap.add_argument("--save-dtype", default="bfloat16", choices=["bfloat16", "float32"])
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="continue from this checkpoint (its config and tokenizer; the size flags are ignored)")
+    ap.add_argument("--scan", default="parallel", choices=["parallel", "kernel", "auto"],
+                    help="Mamba scan for training: the parallel log-space scan, the mamba_ssm CUDA kernel "
+                         "(through inference.kernels), or auto (kernel when mamba_ssm imports on CUDA)")
     ap.add_argument("--cpu-smoke", action="store_true",
                     help="tiny model, a few CPU steps (tests): " + ", ".join(f"{k}={v}" for k, v in SMOKE.items()))
     args = ap.parse_args(argv)
@@ -200,6 +208,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         records = records[:args.max_examples]
     if not records:
         raise DataError(f"{args.data} holds no records")
+    if args.tokenizer is None and args.init_from is not None:
+        args.tokenizer = args.init_from / "tokenizer.json"
     if args.tokenizer is not None:
         tokenizer = Tokenizer.from_file(args.tokenizer)
     else:
@@ -212,8 +222,23 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         val_examples, _ = encode_all(tokenizer, val_records, args.max_len)
     tokens_per_batch = max(args.tokens_per_batch, max(len(e.ids) for e in examples))
 
-    config = build_config(args, tokenizer.vocab_size, tokenizer)
-    model = init_for_training(SambaYForCausalLM(config).to(device), args.seed).train()
+    previous_stage: dict[str, Any] | None = None
+    if args.init_from is not None:
+        model = load_pretrained(args.init_from, device=device, dtype=torch.float32).model
+        if (args.init_from / "training.json").is_file():
+            previous_stage = json.loads((args.init_from / "training.json").read_text(encoding="utf-8"))
+        model.requires_grad_(True).train()
+        config = model.config
+        if config.vocab_size < tokenizer.vocab_size:
+            raise DataError(f"{args.init_from} has {config.vocab_size} embeddings for {tokenizer.vocab_size} tokens")
+    else:
+        config = build_config(args, tokenizer.vocab_size, tokenizer)
+        model = init_for_training(SambaYForCausalLM(config).to(device), args.seed).train()
+    use_kernel = args.scan == "kernel" or (
+        args.scan == "auto" and device.type == "cuda" and is_fast_path_available(device)["mamba_ssm"])
+    if use_kernel and not (device.type == "cuda" and is_fast_path_available(device)["mamba_ssm"]):
+        raise DataError("--scan kernel needs CUDA and an importable mamba_ssm")
+    scan_context = contextlib.nullcontext() if use_kernel else parallel_scan()
     n_params = sum(p.numel() for p in model.parameters())
     optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95),
                                   eps=1e-8, fused=device.type == "cuda")
@@ -223,7 +248,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     families = Counter(str(r.get("family", "")) for r in records if r.get("family"))
     template_ids = sorted({str(r["template_id"]) for r in records if r.get("template_id")})
     print(f"device={device} params={n_params} vocab={config.vocab_size} examples={len(examples)} "
-          f"dropped={dropped} val={len(val_examples)} layers={list(config.layer_types)}", flush=True)
+          f"dropped={dropped} val={len(val_examples)} layers={list(config.layer_types)} "
+          f"scan={'mamba_ssm kernel' if use_kernel else 'parallel'}", flush=True)
 
     total_steps = args.steps
     stream = batches(examples, tokens_per_batch, rng)
@@ -234,7 +260,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     step_times: list[float] = []
     manifest: dict[str, Any] = {}
     csv_path = log_dir / "loss.csv"
-    with open(csv_path, "w", newline="", encoding="utf-8") as fcsv, parallel_scan():
+    with open(csv_path, "w", newline="", encoding="utf-8") as fcsv, scan_context:
         writer = csv.DictWriter(fcsv, fieldnames=["step", "tokens", "lr", "train_loss", "val_loss", "seconds"])
         writer.writeheader()
         step = 0
@@ -276,17 +302,19 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 recent = []
                 print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
                 manifest = {
-                    "recipe": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+                    "recipe": {k: (v.name if isinstance(v, Path) else v) for k, v in vars(args).items()},
                     "config": config.to_dict(), "parameters": n_params, "steps": step,
                     "planned_steps": total_steps, "tokens_trained": tokens_seen,
                     "train_loss": float(row["train_loss"]), "val_loss": val,
                     "train_seconds": round(time.perf_counter() - t_train, 1),
                     "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-                    "torch": torch.__version__,
+                    "torch": torch.__version__, "scan": "mamba_ssm kernel" if use_kernel else "parallel",
                     "corpus": {"file": args.data.name, "sha256": _sha256(args.data), "records": len(records),
                                "examples": len(examples), "dropped_over_max_len": dropped,
                                "families": dict(sorted(families.items())), "templates": template_ids},
                 }
+                if previous_stage is not None:
+                    manifest["previous_stage"] = previous_stage
                 save(model, tokenizer, args.out, args.save_dtype, manifest)
     manifest["total_seconds"] = round(time.perf_counter() - t_start, 1)
     (args.out / "training.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -25,11 +25,9 @@ def small_corpus(tmp_path_factory, fraction_templates) -> Path:
 
     root = tmp_path_factory.mktemp("corpus")
     with open(root / "train.jsonl", "w", encoding="utf-8") as f:
-        for ex in generate_corpus(fraction_templates, range(6), random.Random(0)):
-            f.write(json.dumps(ex) + "\n")
+        f.writelines(json.dumps(ex) + "\n" for ex in generate_corpus(fraction_templates, range(6), random.Random(0)))
     with open(root / "val.jsonl", "w", encoding="utf-8") as f:
-        for ex in generate_corpus(fraction_templates, eval_problem_seeds(5, 2), random.Random(1), split="eval"):
-            f.write(json.dumps(ex) + "\n")
+        f.writelines(json.dumps(ex) + "\n" for ex in generate_corpus(fraction_templates, eval_problem_seeds(5, 2), random.Random(1), split="eval"))
     return root
 
 

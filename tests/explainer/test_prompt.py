@@ -3,6 +3,7 @@ import random
 import pytest
 
 from curriculum.explain import MAX_STUDENT_ANSWER, ExplainError, Mistake, build_prompt, render_reasoning
+from curriculum.explain.prompt import MISTAKE_INSTRUCTION
 from curriculum.templates import instantiate
 
 
@@ -17,12 +18,13 @@ def test_solve_prompt_is_statement_plus_instruction(instance):
 
 
 def test_mistake_prompt_names_answer_note_and_feedback(instance):
+    assert MISTAKE_INSTRUCTION == ("Explain the mistake, then solve the problem step by step and put the final "
+                                   "answer in \\boxed{}.")
     prompt = build_prompt(instance, student_answer="2/5", note="ADDED_DENOMINATORS", feedback="You added both.")
     lines = prompt.splitlines()
     assert lines[:2] == [instance.statement.strip(), ""]
     assert lines[2:] == ["The student answered: 2/5", "Answer note: ADDED_DENOMINATORS", "Feedback: You added both.",
-                         "Explain the mistake, then solve the problem step by step and put the final answer in "
-                         "\\boxed{}."]
+                         MISTAKE_INSTRUCTION]
     without = build_prompt(instance, student_answer="2/5", note="ADDED_DENOMINATORS")
     assert "Feedback:" not in without and "Answer note: ADDED_DENOMINATORS" in without
 

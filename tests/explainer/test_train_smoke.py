@@ -8,8 +8,8 @@ import torch
 from inference import load_pretrained
 from inference.config import SambaYConfig
 from inference.training.data import DataError, collate, encode, read_jsonl
-from inference.training.train import main
 from inference.training.tokenizer_train import train_tokenizer
+from inference.training.train import main
 
 
 def test_cpu_smoke_writes_a_strictly_loadable_hf_checkpoint(smoke_checkpoint):
@@ -28,7 +28,8 @@ def test_cpu_smoke_writes_a_strictly_loadable_hf_checkpoint(smoke_checkpoint):
 
 
 def test_loss_curve_and_manifest(smoke_checkpoint):
-    rows = list(csv.DictReader(open(smoke_checkpoint / "loss.csv", encoding="utf-8")))
+    with open(smoke_checkpoint / "loss.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert [int(r["step"]) for r in rows] == [2, 3]
     assert all(float(r["train_loss"]) > 0 and float(r["val_loss"]) > 0 for r in rows)
     manifest = json.loads((smoke_checkpoint / "training.json").read_text())
@@ -55,3 +56,21 @@ def test_bad_corpus_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match=r"bad.jsonl.gz:2: .*'response'"):
         list(read_jsonl(bad))
     assert main(["--data", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o"), "--cpu-smoke"]) == 2
+
+
+def test_init_from_continues_a_checkpoint(smoke_checkpoint, small_corpus, tmp_path):
+    out = tmp_path / "stage2"
+    assert main(["--data", str(small_corpus / "train.jsonl"), "--out", str(out), "--cpu-smoke",
+                 "--init-from", str(smoke_checkpoint)]) == 0
+    first = json.loads((smoke_checkpoint / "config.json").read_text())
+    assert json.loads((out / "config.json").read_text()) == first  # same architecture, same tokenizer
+    assert (out / "tokenizer.json").read_text() == (smoke_checkpoint / "tokenizer.json").read_text()
+    manifest = json.loads((out / "training.json").read_text())
+    assert manifest["recipe"]["init_from"] == smoke_checkpoint.name and manifest["scan"] == "parallel"
+    assert manifest["previous_stage"] == json.loads((smoke_checkpoint / "training.json").read_text())
+    load_pretrained(out, device="cpu")
+
+
+def test_kernel_scan_without_cuda_is_refused(small_corpus, tmp_path):
+    assert main(["--data", str(small_corpus / "train.jsonl"), "--out", str(tmp_path / "k"), "--cpu-smoke",
+                 "--scan", "kernel"]) == 2
