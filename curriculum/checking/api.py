@@ -28,6 +28,8 @@ from .vocabulary import INTEGRATION_CONSTANT_NAMES
 log = logging.getLogger(__name__)
 
 INPUT_FORMATS = ("text", "latex")
+#: raw characters accepted by ``check`` before any work (the parser's own bound on unnormalised text).
+MAX_RAW_LENGTH = DEFAULT_LIMITS.max_length * 4
 
 
 # ------------------------------------------------------------------------------ preview
@@ -49,8 +51,11 @@ def parse_student(
                   allowed_symbols=None if allowed_symbols is None else frozenset(allowed_symbols))
     except ParseFailure as e:
         return ParseResult(valid=False, error=e.message, note=e.note, position=e.position)
-    return ParseResult(valid=True, text=to_text(p.tree), latex=to_latex(p.tree), warnings=p.warnings,
-                       symbols=p.symbols)
+    try:
+        text, latex = to_text(p.tree), to_latex(p.tree)
+    except RecursionError:
+        return ParseResult(valid=False, error="the answer is nested too deeply", note="PARSE_TOO_DEEP")
+    return ParseResult(valid=True, text=text, latex=latex, warnings=p.warnings, symbols=p.symbols)
 
 
 @lru_cache(maxsize=2048)
@@ -59,7 +64,11 @@ def parse_teacher(teacher: str) -> Parsed:
     if not isinstance(teacher, str):
         raise ParseError(f"the teacher answer must be a string, not {type(teacher).__name__}")
     try:
-        return parse(teacher, trusted=True, limits=Limits(max_length=5000, max_nodes=2000, max_depth=60))
+        parsed = parse(teacher, trusted=True, limits=Limits(max_length=5000, max_nodes=2000, max_depth=60))
+        to_text(parsed.tree), to_latex(parsed.tree)  # every later step renders it: fail here, clearly
+        return parsed
+    except RecursionError:
+        raise ParseError(f"teacher answer {teacher[:80]!r} is nested too deeply", "PARSE_TOO_DEEP") from None
     except ParseFailure as e:
         raise ParseError(f"teacher answer {teacher!r} does not parse: {e.message}", e.note, e.position) from None
 
@@ -126,6 +135,10 @@ def check(
     opts = _prepare(test, teacher, options, input_format)
     if not isinstance(student, str):
         return invalid("PARSE_NOT_TEXT", "The answer must be text.")
+    if len(student) > MAX_RAW_LENGTH:
+        # refused before the verdict cache and the worker pipe: a cache of 4096 multi-megabyte keys
+        # would be a memory bomb in the calling (web) process
+        return invalid("PARSE_TOO_LONG", f"The answer is too long (at most {DEFAULT_LIMITS.max_length} characters).")
     if not isolate:
         return check_inline(test, student, teacher, opts, input_format=input_format, locale=locale)
     key = (test, student, teacher, json.dumps(opts, sort_keys=True, default=str), input_format, locale)
@@ -177,7 +190,10 @@ def check_inline(
     except Exception:
         log.warning("checker %s failed on student=%r teacher=%r", test, student[:200], teacher, exc_info=True)
         res = invalid("CAS_ERROR", "We could not check this answer; please write it another way.")
-    return res.with_entry(to_text(p.tree), to_latex(p.tree), p.warnings)
+    try:
+        return res.with_entry(to_text(p.tree), to_latex(p.tree), p.warnings)
+    except RecursionError:
+        return invalid("TOO_COMPLEX", "The answer is too complicated to check.")
 
 
 def _sentence(message: str) -> str:

@@ -147,6 +147,12 @@ class Builder:
         elif exp.is_Rational:
             if abs(exp.p) > lim.max_symbolic_exponent:
                 raise BuildFailure("TOO_LARGE", f"exponents above {lim.max_symbolic_exponent} are not supported here")
+        if exp.is_Rational and not exp.is_Integer and exp.q % 2 == 1 and base.is_number \
+                and base.is_extended_negative:
+            # real odd roots, as students (and numeric.py) read them: (-8)^(1/3) = cbrt(-8) = -2,
+            # (-8)^(2/3) = 4; SymPy's principal root would make these complex
+            magnitude = sp.Pow(-base, exp)
+            return -magnitude if exp.p % 2 else magnitude
         return sp.Pow(base, exp)
 
     def factorial(self, arg: sp.Expr) -> sp.Expr:

@@ -13,7 +13,7 @@ from .tokenize import ParseFailure
 
 # command -> replacement text (surrounded by spaces where it is a word)
 _SIMPLE = {
-    "cdot": "*", "times": "*", "ast": "*", "div": "/", "pm": "+", "le": "<=", "leq": "<=", "leqslant": "<=",
+    "cdot": "*", "times": "*", "ast": "*", "div": "/", "le": "<=", "leq": "<=", "leqslant": "<=",
     "ge": ">=", "geq": ">=", "geqslant": ">=", "ne": "!=", "neq": "!=", "lt": "<", "gt": ">",
     "pi": " pi ", "infty": " oo ", "cup": " ∪ ", "lor": " or ", "land": " and ", "vee": " or ", "wedge": " and ",
     "exponentialE": " e ", "imaginaryI": " i ", "lbrace": "{", "rbrace": "}", "{": "{", "}": "}",
@@ -88,7 +88,12 @@ class _Translator:
             self.depth -= 1
             return inner
         if self.s[self.i] == "\\":
-            return self.command()
+            # a command as the argument of a command (``\frac\frac...``, ``\sqrt\sqrt...``) nests like
+            # a braced group, so it counts against the depth limit (else: RecursionError)
+            self.enter()
+            out = self.command()
+            self.depth -= 1
+            return out
         ch = self.s[self.i]
         self.i += 1
         return ch
@@ -148,6 +153,9 @@ class _Translator:
         if name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr") and self.s[self.i:self.i + 1] == ".":
             self.i += 1
             return ""
+        if name in ("pm", "mp"):
+            raise ParseFailure("PARSE_BAD_CHAR", "'±' cannot be checked: write both answers, e.g. "
+                                                 "'x = 1 + 2 or x = 1 - 2'", start)
         if name in _SIMPLE:
             return _SIMPLE[name] or ""
         if name in _FUNCTIONS:

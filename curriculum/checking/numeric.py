@@ -23,16 +23,25 @@ DPS = 30
 REL_TOL = 1e-12
 ABS_TOL = 1e-18
 N_POINTS = 8
+#: the confirmation pass (``precisely_equal``): a rounded decimal such as ``0.3333333333333`` for 1/3,
+#: or ``+ 10^-20``, is within REL_TOL/ABS_TOL at 30 digits but not within these at 80.
+PRECISE_DPS = 80
+PRECISE_REL_TOL = 1e-50
+PRECISE_ABS_TOL = 1e-60
 
 _local = threading.local()
 
 
-def _ctx() -> mpmath.ctx_mp.MPContext:
-    ctx = getattr(_local, "ctx", None)
+def _ctx(dps: int = DPS) -> mpmath.ctx_mp.MPContext:
+    """This thread's mpmath context with ``dps`` significant digits."""
+    contexts = getattr(_local, "contexts", None)
+    if contexts is None:
+        contexts = _local.contexts = {}
+    ctx = contexts.get(dps)
     if ctx is None:
         ctx = mpmath.MPContext()
-        ctx.dps = DPS
-        _local.ctx = ctx
+        ctx.dps = dps
+        contexts[dps] = ctx
     return ctx
 
 
@@ -40,9 +49,10 @@ class _Undefined(Exception):
     pass
 
 
-def evaluate(expr: sp.Basic, env: Mapping[sp.Symbol, object]) -> complex | None:
-    """Value of ``expr`` at ``env`` (symbol -> number) as an mpmath ``mpc``, or ``None`` if undefined."""
-    ctx = _ctx()
+def evaluate(expr: sp.Basic, env: Mapping[sp.Symbol, object], dps: int = DPS) -> complex | None:
+    """Value of ``expr`` at ``env`` (symbol -> number) as an mpmath ``mpc`` computed with ``dps``
+    significant digits, or ``None`` if undefined."""
+    ctx = _ctx(dps)
     try:
         v = _ev(expr, env, ctx)
     except (_Undefined, ZeroDivisionError, ValueError, OverflowError, TypeError):
@@ -89,8 +99,10 @@ def _ev(e: sp.Basic, env: Mapping[sp.Symbol, object], ctx: mpmath.ctx_mp.MPConte
             if b == 0 and x < 0:
                 raise _Undefined
             return ctx.power(b, int(x))
-        if x.is_Rational and x.q == 3 and ctx.im(b) == 0 and b < 0:  # real cube roots of negatives
-            return -ctx.power(-b, ctx.mpf(int(x.p)) / 3)
+        if x.is_Rational and x.q % 2 == 1 and ctx.im(b) == 0 and b < 0:
+            # real odd roots of negatives, as in build.py: (-8)^(1/3) = -2, (-8)^(2/3) = 4
+            magnitude = ctx.power(-b, ctx.mpf(int(x.p)) / int(x.q))
+            return -magnitude if x.p % 2 else magnitude
         xv = _ev(x, env, ctx)
         if b == 0:
             if ctx.re(xv) > 0:
@@ -143,9 +155,11 @@ _FUNCS = {
 }
 
 
-def sample_points(symbols: Sequence[sp.Symbol], n: int = N_POINTS, seed: int = 20240611) -> list[dict[sp.Symbol, object]]:
-    """``n`` deterministic random assignments for ``symbols`` (sorted by name for reproducibility)."""
-    ctx = _ctx()
+def sample_points(symbols: Sequence[sp.Symbol], n: int = N_POINTS, seed: int = 20240611,
+                  dps: int = DPS) -> list[dict[sp.Symbol, object]]:
+    """``n`` deterministic random assignments for ``symbols`` (sorted by name for reproducibility),
+    as mpmath numbers of ``dps`` digits."""
+    ctx = _ctx(dps)
     rng = random.Random(seed)
     syms = sorted(symbols, key=lambda s: s.name)
     points = []
@@ -195,3 +209,45 @@ def numerically_equal(a: sp.Expr, b: sp.Expr, n: int = N_POINTS) -> bool | None:
     if defined >= max(3, n // 2):
         return True
     return None
+
+
+def precisely_equal(a: sp.Expr, b: sp.Expr, n: int = N_POINTS) -> bool:
+    """Confirmation after ``numerically_equal`` said True: ``False`` if the two differ at any sample point
+    by more than ``PRECISE_REL_TOL`` (relative) / ``PRECISE_ABS_TOL`` (absolute) at ``PRECISE_DPS`` digits.
+
+    Equal expressions agree to ~75 digits here (catastrophic cancellation of up to ~25 digits is
+    tolerated); a perturbation larger than 1e-50 relative is caught. Points where either side is
+    undefined are skipped (the first pass already judged the domains)."""
+    syms = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)  # type: ignore[union-attr]
+    checked = 0
+    for env in sample_points(syms, n=n * 2, dps=PRECISE_DPS) if syms else [{}]:
+        va, vb = evaluate(a, env, PRECISE_DPS), evaluate(b, env, PRECISE_DPS)
+        if va is None or vb is None:
+            continue
+        if not close(va, vb, rel_tol=PRECISE_REL_TOL, abs_tol=PRECISE_ABS_TOL):
+            return False
+        checked += 1
+        if checked >= n:
+            break
+    return True
+
+
+def precise_ratio_is_constant(e1: sp.Expr, e2: sp.Expr, n: int = N_POINTS) -> bool:
+    """Confirmation for ``e1 = k * e2``: the ratio ``e1/e2`` at the sample points agrees to
+    ``PRECISE_REL_TOL`` at ``PRECISE_DPS`` digits (points where ``e2`` vanishes are skipped)."""
+    syms = sorted(e1.free_symbols | e2.free_symbols, key=lambda s: s.name)  # type: ignore[union-attr]
+    ratio = None
+    checked = 0
+    for env in sample_points(syms, n=n * 2, dps=PRECISE_DPS):
+        v1, v2 = evaluate(e1, env, PRECISE_DPS), evaluate(e2, env, PRECISE_DPS)
+        if v1 is None or v2 is None or abs(v2) < 1e-40:
+            continue
+        r = v1 / v2
+        if ratio is None:
+            ratio = r
+        elif not close(r, ratio, rel_tol=PRECISE_REL_TOL, abs_tol=PRECISE_ABS_TOL):
+            return False
+        checked += 1
+        if checked >= n:
+            break
+    return True

@@ -102,6 +102,15 @@ def parse(
         raise ValueError(f"input_format must be 'text' or 'latex', not {input_format!r}")
     if len(source) > limits.max_length * 4:
         raise ParseFailure("PARSE_TOO_LONG", f"the answer is too long (at most {limits.max_length} characters)")
+    try:
+        return _parse_bounded(source, input_format, locale, allowed_symbols, trusted, limits)
+    except RecursionError:
+        # every recursive step is depth-counted; this is the safety net for any path that is not
+        raise ParseFailure("PARSE_TOO_DEEP", "the answer is nested too deeply") from None
+
+
+def _parse_bounded(source: str, input_format: str, locale: str, allowed_symbols: Iterable[str] | None,
+                   trusted: bool, limits: Limits) -> Parsed:
     if input_format == "latex":
         from .latex_input import latex_to_text
 

@@ -98,6 +98,9 @@ def tokenize(text: str, limits: Limits) -> list[Token]:
                 raise ParseFailure("PARSE_FORBIDDEN_NAME", "names must start with a letter", i)
             if ch == ".":
                 raise ParseFailure("PARSE_BAD_CHAR", "a '.' may only be used as a decimal point", i)
+            if ch in "±∓":
+                raise ParseFailure("PARSE_BAD_CHAR", "'±' cannot be checked: write both answers, e.g. "
+                                                     "'x = 1 + 2 or x = 1 - 2'", i)
             raise ParseFailure("PARSE_BAD_CHAR", f"the character '{shown}' is not allowed here", i)
         space = False
     tokens.append(Token("end", "", n, space))

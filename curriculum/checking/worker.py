@@ -81,6 +81,10 @@ def _worker_main(conn: Any, memory_limit_mb: int) -> None:  # runs in the child
         except MemoryError:
             conn.send(("ok", invalid("RESOURCE_LIMIT", "The answer needs too much memory to check.").to_dict(), True))
             return
+        except Exception:  # a bug must not kill the worker on every resubmission of the same text
+            log.exception("checker worker failed on %r", req[:3])
+            conn.send(("ok", invalid("CAS_ERROR", "We could not check this answer; please write it another "
+                                                  "way.").to_dict(), False))
 
 
 class _Worker:
