@@ -7,6 +7,7 @@ Times are seconds; rates are fractions in [0, 1] (templates turn them into perce
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -286,11 +287,15 @@ def student_mastery(*, student: User) -> QuerySet[SkillMastery]:
 # --------------------------------------------------------------------------- CSV rows
 
 
+_PLAIN_NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
 def _safe_cell(value: object) -> object:
-    """Neutralise spreadsheet formulas in text cells (``=``, ``+``, ``@``, or ``-`` not starting a number)."""
+    """Neutralise spreadsheet formulas in text cells: a cell starting with ``=``, ``+``, ``@``, a tab/CR/LF,
+    or ``-`` (unless the whole cell is a plain number: ``-2+3+cmd|' /C calc'!A0`` is a DDE formula)."""
     if not isinstance(value, str) or not value:
         return value
-    risky = value[0] in "=+@\t\r" or (value[0] == "-" and not value[1:2].isdigit() and value[1:2] != ".")
+    risky = value[0] in "=+@\t\r\n" or (value[0] == "-" and not _PLAIN_NUMBER.fullmatch(value))
     return "'" + value if risky else value
 
 
