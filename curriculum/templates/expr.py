@@ -67,6 +67,8 @@ def _log(x: Any, base: Any = None) -> sp.Expr:
 
 
 def _round(x: Any, places: Any = 0) -> sp.Expr:
+    if not (isinstance(places, (int, sp.Integer)) and 0 <= int(places) <= MAX_ROUND_PLACES):
+        raise ExprError(f"round(x, places) needs a whole number of places from 0 to {MAX_ROUND_PLACES}")
     value = sp.Rational(sp.nsimplify(x)) if not isinstance(x, sp.Float) else sp.Rational(str(x))
     places = int(places)
     scaled = value * sp.Integer(10) ** places
@@ -80,7 +82,72 @@ def _dec(x: Any) -> sp.Float:
 
 
 def _subs(expr: Any, var: Any, value: Any) -> sp.Expr:
-    return sp.sympify(expr).subs(var, value)
+    """``expr`` with ``var`` replaced by ``value``, re-evaluated bottom-up through the same power and size
+    checks as written arithmetic (plain ``subs`` would evaluate ``2**x`` at ``x = 10**40`` eagerly)."""
+    if not isinstance(expr, sp.Basic):
+        raise ExprError("subs() needs an expression")
+    with sp.evaluate(False):
+        replaced = expr.xreplace({var: value}) if isinstance(var, sp.Symbol) else expr.subs(var, value)
+    return _checked_rebuild(replaced)
+
+
+def _checked_rebuild(expr: Any, depth: int = 0) -> Any:
+    if depth > 200:
+        raise ExprError("expression nested too deeply")
+    if not isinstance(expr, sp.Basic) or not expr.args or isinstance(expr, (sp.Number, sp.Symbol)):
+        return expr
+    args = [_checked_rebuild(a, depth + 1) for a in expr.args]
+    if isinstance(expr, sp.Pow):
+        _check_pow(args[0], args[1])
+    return _check_size(expr.func(*args))
+
+
+def _root(x: Any, n: Any, k: Any = 0) -> sp.Expr:
+    if not (isinstance(n, sp.Integer) and 1 <= abs(int(n)) <= MAX_EXPONENT):
+        raise ExprError(f"root(x, n) needs a whole number n with 1 <= |n| <= {MAX_EXPONENT}")
+    return sp.root(x, n, k)
+
+
+def _diff(f: Any, *args: Any) -> sp.Expr:
+    for a in args:
+        if isinstance(a, sp.Number) and not (a.is_Integer and 0 <= int(a) <= MAX_DIFF_ORDER):
+            raise ExprError(f"diff(): derivative order must be a whole number up to {MAX_DIFF_ORDER}")
+    return sp.diff(f, *args)
+
+
+def _expand_terms(e: Any) -> float:
+    """Upper estimate of the number of terms ``expand(e)`` produces (multinomial counts)."""
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0:
+        k = len(e.base.args) if isinstance(e.base, sp.Add) else _expand_terms(e.base)
+        return float(math.comb(int(e.exp) + int(k) - 1, int(k) - 1)) if k > 1 else 1.0
+    if isinstance(e, sp.Mul):
+        out = 1.0
+        for a in e.args:
+            out *= max(1.0, _expand_terms(a))
+        return out
+    if isinstance(e, sp.Add):
+        return sum(max(1.0, _expand_terms(a)) for a in e.args)
+    if isinstance(e, sp.Basic) and e.args and not isinstance(e, (sp.Number, sp.Symbol)):
+        return max(max(1.0, _expand_terms(a)) for a in e.args)
+    return 1.0
+
+
+def _expand(e: Any) -> sp.Expr:
+    if _expand_terms(e) > MAX_EXPAND_TERMS:
+        raise ExprError(f"expand() would produce more than {MAX_EXPAND_TERMS} terms")
+    return sp.expand(e)
+
+
+def _bounded_number(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` refusing arguments whose magnitude is over 10**400 (``floor(exp(10**40))`` would need
+    10**40 digits of precision)."""
+    def wrapped(x: Any, *rest: Any) -> Any:
+        if isinstance(x, sp.Basic) and x.is_number and not x.is_Rational:
+            magnitude = sp.Abs(x).evalf(15)
+            if magnitude.is_Number and magnitude > sp.Float("1e400"):
+                raise ExprError(f"{name}(): the argument is too large")
+        return fn(x, *rest)
+    return wrapped
 
 
 def _isprime(n: Any) -> sp.Basic:
@@ -94,12 +161,14 @@ def _issquare(n: Any) -> sp.Basic:
 
 #: name -> callable; the complete list of functions a template may call.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "sqrt": sp.sqrt, "root": sp.root, "abs": sp.Abs, "exp": sp.exp, "log": _log, "ln": sp.log,
+    "sqrt": sp.sqrt, "root": _root, "abs": sp.Abs, "exp": sp.exp, "log": _log, "ln": sp.log,
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos, "atan": sp.atan,
-    "gcd": _gcd, "lcm": _lcm, "floor": sp.floor, "ceiling": sp.ceiling, "min": sp.Min, "max": sp.Max,
-    "numer": sp.numer, "denom": sp.denom, "expand": sp.expand, "factor": sp.factor, "cancel": sp.cancel,
-    "together": sp.together, "apart": sp.apart, "simplify": sp.simplify, "diff": sp.diff,
-    "integrate": sp.integrate, "subs": _subs, "round": _round, "dec": _dec, "sign": sp.sign,
+    "gcd": _gcd, "lcm": _lcm, "floor": _bounded_number("floor", sp.floor),
+    "ceiling": _bounded_number("ceiling", sp.ceiling), "min": sp.Min, "max": sp.Max,
+    "numer": sp.numer, "denom": sp.denom, "expand": _expand, "factor": sp.factor, "cancel": sp.cancel,
+    "together": sp.together, "apart": sp.apart, "simplify": sp.simplify, "diff": _diff,
+    "integrate": sp.integrate, "subs": _subs, "round": _bounded_number("round", _round), "dec": _dec,
+    "sign": sp.sign,
     "isprime": _isprime, "issquare": _issquare, "rad": lambda d: d * sp.pi / 180,
     "closed": lambda a, b: sp.Interval(a, b), "open": lambda a, b: sp.Interval.open(a, b),
     "lopen": lambda a, b: sp.Interval.Lopen(a, b), "ropen": lambda a, b: sp.Interval.Ropen(a, b),
@@ -182,13 +251,42 @@ def names_in(src: Any) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
+#: largest exact number (in decimal digits, numerator plus denominator) an expression may build.
+MAX_RESULT_DIGITS = 1000
+#: most terms ``expand`` may produce (multinomial estimate, before expanding).
+MAX_EXPAND_TERMS = 5000
+#: largest derivative order ``diff`` accepts, and largest ``places`` of ``round``.
+MAX_DIFF_ORDER = 20
+MAX_ROUND_PLACES = 30
+
+
+def _digits(q: sp.Rational) -> float:
+    """Decimal digits of an exact rational (numerator and denominator)."""
+    return (int(abs(q.p)).bit_length() + int(q.q).bit_length()) * math.log10(2)
+
+
 def _check_pow(base: Any, exp: Any) -> None:
+    """Refuse ``base**exp`` before SymPy evaluates it when the exact result would be too large.
+
+    The estimate ``|exp| * digits(base)`` covers every rational base and rational/float exponent, so a
+    reassociated tower (``((10**40)**(399/2))**(399/2)``) is refused at its second step (sympy#6835)."""
     if isinstance(exp, sp.Number) and exp.is_number:
         if abs(exp) > MAX_EXPONENT:
             raise ExprError(f"exponent {exp} too large (limit {MAX_EXPONENT})")
-        if isinstance(base, sp.Integer) and exp.is_Integer and abs(base) > 1 and \
-                abs(int(exp)) * math.log10(abs(int(base))) > 400:
+        if isinstance(base, sp.Rational) and abs(base) != 1 and base != 0 and \
+                float(abs(exp)) * _digits(base) > 400:
             raise ExprError("power too large")
+        if isinstance(exp, sp.Rational) and exp.q > MAX_EXPONENT:
+            raise ExprError(f"root of order {exp.q} too large (limit {MAX_EXPONENT})")
+
+
+def _check_size(value: Any) -> Any:
+    """``value`` unchanged, unless it is an exact number of more than ``MAX_RESULT_DIGITS`` digits
+    (products and lcm of allowed numbers can still grow; printing one would also hit Python's
+    4300-digit int->str limit)."""
+    if isinstance(value, sp.Rational) and _digits(value) > MAX_RESULT_DIGITS:
+        raise ExprError(f"number too large (over {MAX_RESULT_DIGITS} digits)")
+    return value
 
 
 def _num(value: Any) -> sp.Basic:
@@ -298,17 +396,22 @@ class _Evaluator:
                 left = right
             return result
         if isinstance(node, ast.BinOp):
-            return self._binop(node.op, self.run(node.left), self.run(node.right))
+            return _check_size(self._binop(node.op, self.run(node.left), self.run(node.right)))
         if isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)
             args = [self.run(a) for a in node.args]
             try:
-                return FUNCTIONS[node.func.id](*args)
+                return _check_size(FUNCTIONS[node.func.id](*args))
             except ExprError:
                 raise
             except (TypeError, ValueError, ZeroDivisionError, NotImplementedError,
                     sp.PolynomialError) as exc:
                 raise ExprError(f"{node.func.id}(): {exc}", domain=True) from None
+            except RecursionError:
+                raise
+            except Exception as exc:  # SymPy on arguments it does not support, e.g. sin(x == 1)
+                raise ExprError(f"{node.func.id}() cannot be applied to these arguments "
+                                f"({type(exc).__name__})") from None
         raise ExprError(f"'{type(node).__name__}' is not allowed")
 
     def _binop(self, op: ast.operator, left: Any, right: Any) -> Any:
@@ -396,6 +499,8 @@ def evaluate(src: Any, names: Mapping[str, Any], *, evaluate: bool = True) -> An
         value = _Evaluator(names, evaluate).run(tree)
     except RecursionError:
         raise ExprError("expression nested too deeply") from None
+    except ValueError as exc:  # e.g. Python's int->str digit limit inside SymPy: an authoring error
+        raise ExprError(f"cannot evaluate '{str(src)[:80]}': {exc}") from None
     if isinstance(value, sp.Basic) and value.has(sp.zoo, sp.nan):
         raise ExprError(f"'{src}' is undefined for these values", domain=True)
     return value
