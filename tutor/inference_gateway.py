@@ -9,7 +9,9 @@ Settings (read here, passed into ``inference`` as arguments):
 * ``INFERENCE_DEVICE`` (``auto`` | ``cpu`` | ``cuda`` | ``cuda:N``), ``INFERENCE_DTYPE`` (``auto`` | ``float32`` |
   ``bfloat16`` | ``float16``).
 
-The model is loaded lazily on the first request of a process (never at import, never per task). Every
+The model is loaded once per process, never at import and never per task: an inference worker loads it when
+it starts, before it takes a task (:func:`text_generator_preload`, called from the worker-start signals in
+``tutor.celery``); any other process, or a worker whose preload failed, loads it on its first request. Every
 request of the process goes through one :class:`LockstepBatcher`: a scheduler thread that owns the model and,
 each round, advances every active request by one token, so N concurrent explanations share the device in
 lockstep instead of queueing behind each other. (``SambaYCache`` holds equal-length sequences only, so this
@@ -288,6 +290,16 @@ def text_generator() -> TextGenerator:
         if _generator is None:
             _generator = LockstepBatcher(load_model)
         return _generator
+
+
+def text_generator_preload() -> ModelInfo:
+    """Load this process's model now (an inference worker at start) instead of on its first request.
+
+    Idempotent: a loaded model is not loaded again. Returns the model's :class:`ModelInfo`; raises
+    :class:`GatewayError` (or the loader's error) when the model cannot be loaded, leaving the generator
+    unloaded so the first request tries again.
+    """
+    return text_generator().info()
 
 
 def reset_text_generator() -> None:

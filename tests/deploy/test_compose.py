@@ -64,11 +64,21 @@ def test_process_commands(main: dict) -> None:
     inference = services["inference-worker"]["command"]
     assert inference[:4] == ["celery", "-A", "tutor", "worker"]
     assert inference[inference.index("-Q") + 1] == "inference"
-    assert inference[inference.index("--concurrency") + 1] == "1"  # one process per GPU: model loaded once
+    # One process per GPU whose threads share the model: the gateway's batcher only batches requests of one
+    # process, so a prefork pool (a process, and a model copy, per explanation) would never batch.
+    assert inference[inference.index("-P") + 1] == "threads"
+    assert inference[inference.index("-c") + 1] == "4"
+    assert "--concurrency" not in inference and "--pool" not in inference
     assert services["beat"]["command"][:4] == ["celery", "-A", "tutor", "beat"]
     for name in TUTOR_SERVICES:
         assert services[name]["restart"] == "unless-stopped", name
         assert services[name]["environment"]["DJANGO_SETTINGS_MODULE"] == "tutor.settings.production", name
+
+
+def test_inference_threads_are_a_setting() -> None:
+    config = compose_config([COMPOSE_FILE], {"INFERENCE_CONCURRENCY": "8"})
+    command = config["services"]["inference-worker"]["command"]
+    assert command[command.index("-c") + 1] == "8" and command[command.index("-P") + 1] == "threads"
 
 
 def test_healthchecks(main: dict) -> None:
