@@ -8,16 +8,28 @@
     { left: "\\(", right: "\\)", display: false }
   ];
 
+  /* Teacher-authored LaTeX is untrusted: no \href/\url/\html* (trust: false), bounded macro expansion
+     and sizes (\rule{10000em}{10000em} would cover the page). See docs/security.md. */
+  var SAFETY = { trust: false, maxExpand: 200, maxSize: 20 };
+
+  function options(extra) {
+    var o = { throwOnError: false, output: "htmlAndMathml" };
+    var k;
+    for (k in SAFETY) o[k] = SAFETY[k];
+    for (k in extra) o[k] = extra[k];
+    return o;
+  }
+
   function render(el) {
     if (!el || typeof window.renderMathInElement !== "function") return;
-    window.renderMathInElement(el, { delimiters: DELIMITERS, throwOnError: false, strict: "ignore", output: "htmlAndMathml" });
+    window.renderMathInElement(el, options({ delimiters: DELIMITERS, strict: "ignore" }));
   }
 
   function renderLatex(el, latex, displayMode) {
     if (!el) return;
     if (window.katex) {
       try {
-        window.katex.render(latex, el, { throwOnError: false, displayMode: !!displayMode, output: "htmlAndMathml" });
+        window.katex.render(latex, el, options({ displayMode: !!displayMode }));
         return;
       } catch (e) { /* fall through to plain text */ }
     }
