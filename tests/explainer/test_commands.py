@@ -63,3 +63,26 @@ def test_evaluate_explainer_errors(smoke_checkpoint, tmp_path):
     with pytest.raises(CommandError, match="unknown families"):
         call_command("evaluate_explainer", n=1, seed=1, model=smoke_checkpoint, templates=str(FRACTIONS),
                      families="astrology")
+
+
+def test_evaluate_explainer_replaces_draws_that_do_not_instantiate(smoke_checkpoint, monkeypatch):
+    import curriculum.templates
+    from curriculum.errors import CurriculumError
+
+    real = curriculum.templates.instantiate
+    calls = []
+
+    def flaky(template, seed):
+        calls.append(seed)
+        if len(calls) == 1:
+            raise CurriculumError("authoring bug at this seed")
+        return real(template, seed)
+
+    monkeypatch.setattr(curriculum.templates, "instantiate", flaky)
+    out = StringIO()
+    call_command("evaluate_explainer", n=2, seed=9, model=smoke_checkpoint, max_new_tokens=4,
+                 templates=str(FRACTIONS), stdout=out)
+    text = out.getvalue()
+    assert "replaced 1 draws whose template failed to instantiate:" in text and "authoring bug" in text
+    assert text.strip().splitlines()[-1] == "accuracy=0.0000 n=2"
+    assert len(calls) == 3 and calls[1] != calls[0] and all(s in EVAL_SEEDS for s in calls)

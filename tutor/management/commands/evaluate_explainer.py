@@ -4,7 +4,8 @@
 
 Draws N problems from the shipped curriculum with seed S: template seeds come from
 ``curriculum.explain.eval_problem_seeds(S, N)`` (the evaluation range, disjoint from every training seed),
-templates are visited round-robin in an order shuffled by S. Each problem's prompt is
+templates are visited round-robin in an order shuffled by S (a draw whose template fails to instantiate,
+an authoring bug, is replaced by the next spare evaluation seed and reported). Each problem's prompt is
 ``curriculum.explain.build_prompt`` (with ``--mistake-rate`` > 0, that fraction of the problems that list
 wrong answers get a "the student answered X" prompt instead); the model answers greedily; the final
 ``\\boxed{}`` answer is judged by ``verify_explanation`` (the template's checker). Prints accuracy per family,
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+SPARE_SEEDS = 64  # extra evaluation seeds, used in order when a draw's template fails to instantiate
 
 
 def trained_on(model_dir: Path) -> tuple[set[str], set[str]]:
@@ -59,6 +62,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         import torch
 
+        from curriculum.errors import CurriculumError
         from curriculum.explain import build_prompt, eval_problem_seeds, family_of, verify_explanation
         from curriculum.templates import TemplateError, instantiate, load_templates
         from inference import InferenceError, load_pretrained
@@ -98,13 +102,24 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         rng.shuffle(pool)
         seeds = eval_problem_seeds(seed, n)
+        # replacements for draws whose template fails to instantiate (an authoring bug), used in order
+        spares = [s for s in eval_problem_seeds(-1 - seed, SPARE_SEEDS) if s not in set(seeds)]
 
         per_family: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         records, failures = [], 0
         gen_tokens, gen_seconds = 0, 0.0
+        broken: list[str] = []
         for i, problem_seed in enumerate(seeds):
             template = pool[i % len(pool)]
-            instance = instantiate(template, problem_seed)
+            while True:
+                try:
+                    instance = instantiate(template, problem_seed)
+                    break
+                except CurriculumError as exc:
+                    broken.append(f"{template.id}#{problem_seed}: {str(exc)[:160]}")
+                    if not spares:
+                        raise CommandError(f"too many problems fail to instantiate: {broken[-3:]}") from exc
+                    problem_seed = spares.pop(0)
             kind = "solve"
             if instance.wrong_answers and rng.random() < opts["mistake_rate"]:
                 wrong = instance.wrong_answers[rng.randrange(len(instance.wrong_answers))]
@@ -132,6 +147,10 @@ class Command(BaseCommand):
                                   f"boxed={verdict.final_answer!r} expected={instance.answer_latex!r}\n{text}\n---")
         if opts["json"] is not None:
             opts["json"].write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        if broken:
+            self.stdout.write(f"replaced {len(broken)} draws whose template failed to instantiate:")
+            for line in broken[:10]:
+                self.stdout.write(f"  {line}")
         for family, (ok, total) in sorted(per_family.items()):
             self.stdout.write(f"family={family} n={total} accuracy={ok / total:.4f}")
         correct = sum(ok for ok, _ in per_family.values())
