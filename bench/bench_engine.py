@@ -219,7 +219,7 @@ def largest_batch(model, dev, max_len: int, cap: int) -> int:
 
 def time_steps(eng: Engine, ctx: int, reps: int) -> float:
     if eng.graphs is not None:  # the bench jumps between far-apart row buckets: drop the old graphs' memory
-        eng.graphs.graphs.clear()
+        eng.graphs.reset()
         gc.collect()
         torch.cuda.empty_cache()
     eng.debug_set_positions(ctx)
@@ -255,8 +255,7 @@ def bench_throughput(model, dev, args, res, prefill_2k_ms: float | None) -> None
             key = "graphs" if graphs else "eager"
             row[key] = {"step_s": steps, "decode_s_est": decode_s, "prefill_s_est": prefill_s,
                         "tokens_per_s": B * G / (decode_s + prefill_s), "bench_wall_s": time.perf_counter() - t_start}
-            for h in hs:
-                h.cancel()
+            eng.stop()  # cancels every request (no loop variable may keep a handle, and so the engine, alive)
             del eng, hs
             free_engine(dev)
         out[str(G)] = row

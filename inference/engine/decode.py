@@ -172,6 +172,12 @@ class GraphRunner:
         self.capture_seconds += time.perf_counter() - t0
         return graph
 
+    def reset(self) -> None:
+        """Drop every captured graph and start a new memory pool (the old pool's memory is freed once the graphs
+        are gone); graphs are captured again on demand."""
+        self.graphs.clear()
+        self.pool = torch.cuda.graph_pool_handle()
+
     def ensure(self, b: int, rows: int) -> None:
         """Capture the graph for (b, rows) if missing (callers make sure slots [0, b) hold no live request or
         that the static token/position buffers hold this step's inputs)."""
