@@ -19,7 +19,14 @@ from functools import lru_cache
 import sympy as sp
 
 from .build import Builder, BuildFailure
-from .numeric import close, evaluate, numerically_equal, precise_ratio_is_constant, precisely_equal, sample_points
+from .numeric import (
+    close,
+    evaluate,
+    numerically_equal,
+    precise_ratio_is_constant,
+    precisely_equal,
+    sample_points,
+)
 from .tree import Group, Logic, Node, Rel, Seq, Union, free_symbols, kind_of, strip_parens
 
 SOLUTION_KINDS = frozenset({"equation", "inequality", "logic", "interval", "union"})

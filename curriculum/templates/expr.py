@@ -409,7 +409,7 @@ class _Evaluator:
                 raise ExprError(f"{node.func.id}(): {exc}", domain=True) from None
             except RecursionError:
                 raise
-            except Exception as exc:  # SymPy on arguments it does not support, e.g. sin(x == 1)
+            except Exception as exc:  # noqa: BLE001 - SymPy on arguments it does not support: sin(x == 1)
                 raise ExprError(f"{node.func.id}() cannot be applied to these arguments "
                                 f"({type(exc).__name__})") from None
         raise ExprError(f"'{type(node).__name__}' is not allowed")
