@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tutor import curriculum_gateway as cg
@@ -22,6 +22,7 @@ from tutor.models import (
     Assignment,
     Attempt,
     Classroom,
+    Enrollment,
     ExplanationTranscript,
     ProblemInstance,
     School,
@@ -306,11 +307,25 @@ MASTERY_COLUMNS = ("student_username", "student_name", "skill", "skill_name", "p
                    "correct", "updated_at")
 
 
+def attempt_in_class_scope(classroom: Classroom) -> Q:
+    """The filter on :class:`Attempt` selecting the answers a class's teacher may export (see
+    :func:`attempts_csv_rows`): assigned by this class, or free practice while enrolled in it."""
+    enrolled_when_submitted = Enrollment.objects.filter(
+        classroom=classroom, student=OuterRef("learner"), joined_at__lte=OuterRef("submitted_at"))
+    return (Q(instance__assigned__assignment__classroom=classroom)
+            | (Q(instance__assigned__isnull=True) & Exists(enrolled_when_submitted)))
+
+
 def attempts_csv_rows(*, classroom: Classroom) -> Iterable[tuple]:
-    """Header, then one row per answer of the class's students (oldest first); text cells are made safe
-    for spreadsheets."""
+    """Header, then one row per answer relevant to ``classroom`` (oldest first); text cells are made safe
+    for spreadsheets.
+
+    Scope (docs/teachers.md, "CSV"): answers to problems assigned by *this* class's assignments, plus free
+    practice (problems not part of any assignment) by students currently enrolled, submitted at or after
+    they joined this class. Work on another class's assignments is never included.
+    """
     yield ATTEMPT_COLUMNS
-    qs = (Attempt.objects.filter(learner__enrollments__classroom=classroom)
+    qs = (Attempt.objects.filter(attempt_in_class_scope(classroom))
           .select_related("learner", "instance__skill", "instance__template_version__template",
                           "instance__assigned__assignment__problem_set")
           .order_by("submitted_at", "id"))
