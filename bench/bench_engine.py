@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inference import SambaYConfig, SambaYForCausalLM, kernels
 from inference.engine import Engine, SamplingParams
+from inference.engine.decode import DecodeStep
 from inference.engine.slots import SlotCache
 from inference.testing import tiny_config
 
@@ -102,6 +103,34 @@ def random_prompt(n: int, vocab: int, seed: int) -> list[int]:
 
 
 # ------------------------------------------------------------------------------------------- sections
+def profile_replay(graph, reps: int = 5) -> dict:
+    """Kernels of one graph replay (torch.profiler/CUPTI): count per replay, GPU time, the 15 costliest names."""
+    from torch.profiler import ProfilerActivity, profile
+
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(reps):
+            graph.replay()
+        torch.cuda.synchronize()
+    kernels_: dict[str, list[float]] = {}
+    for e in prof.events():
+        if e.device_type == torch.autograd.DeviceType.CUDA and "memcpy" not in e.name.lower():
+            kernels_.setdefault(e.name, []).append(e.device_time_total / 1e3 if hasattr(e, "device_time_total")
+                                                   else e.cuda_time_total / 1e3)
+    n = sum(len(v) for v in kernels_.values())
+    total = sum(sum(v) for v in kernels_.values())
+    top = sorted(((sum(v) / reps, len(v) // reps, k[:90]) for k, v in kernels_.items()), reverse=True)[:15]
+    return {"kernels_per_replay": n / reps, "kernel_ms_per_replay": total / reps,
+            "top": [{"ms": round(t, 4), "count": c, "name": k} for t, c, k in top]}
+
+
+VARIANTS = {  # name -> (use_cuda_graphs, compile_decode)
+    "compiled": (True, True),    # the default GPU path: graphs of the torch.compile'd fused step
+    "graphs": (True, False),     # graphs of the model's own modules (the 2026-11-22 default)
+    "eager": (False, False),
+}
+
+
 def bench_roofline(model, dev, args, res) -> None:
     ctx = args.context
     n = args.decode_tokens
@@ -109,14 +138,16 @@ def bench_roofline(model, dev, args, res) -> None:
     need = step_bytes(model, ctx + n // 2)
     out: dict = {"context": ctx, "copy_bandwidth_TBps": bw / 1e12, "bytes_per_step": need,
                  "roofline_ms": need["total"] / bw * 1e3}
-    variants = [(True, False), (False, False)] if dev.type == "cuda" else [(False, False)]
-    if args.compile_only:
-        variants = [(dev.type == "cuda", True)]
-    for graphs, comp in variants:
+    names = args.variants.split(",") if dev.type == "cuda" else ["eager"]
+    for name in names:
+        graphs, comp = VARIANTS[name]
         steps = n if graphs else max(8, n // 8)
-        eng = Engine(model, max_batch=1, max_seq_len=ctx + steps + 16, use_cuda_graphs=graphs, compile_decode=comp)
+        t0 = time.perf_counter()
+        eng = Engine(model, max_batch=1, max_seq_len=ctx + steps + 1100, use_cuda_graphs=graphs,
+                     compile_decode=comp)
         h = eng.submit(random_prompt(ctx, model.config.vocab_size, 1), SamplingParams(max_new_tokens=steps + 8))
-        eng.step()  # prefill + first decode (+ graph capture)
+        eng.step()  # prefill + first decode (+ compilation + graph capture)
+        row: dict = {"first_step_s": time.perf_counter() - t0}
         for _ in range(3):
             eng.step()
         times = []
@@ -124,10 +155,10 @@ def bench_roofline(model, dev, args, res) -> None:
             t0 = time.perf_counter()
             eng.step()  # ends with .tolist() of the argmax: synchronised
             times.append(time.perf_counter() - t0)
-        key = ("graphs" if graphs else "eager") + ("+compile" if comp else "")
         ms = statistics.median(times) * 1e3
-        out[key] = {"ms_per_token_median": ms, "ms_per_token_mean": statistics.mean(times) * 1e3,
-                    "tokens_per_s": 1e3 / ms, "fraction_of_roofline": out["roofline_ms"] / ms, "steps": steps}
+        row.update({"ms_per_token_median": ms, "ms_per_token_mean": statistics.mean(times) * 1e3,
+                    "ms_per_token_p90": sorted(times)[int(0.9 * (len(times) - 1))] * 1e3,
+                    "tokens_per_s": 1e3 / ms, "fraction_of_roofline": out["roofline_ms"] / ms, "steps": steps})
         if graphs and eng.graphs is not None:  # GPU time of the replay alone (no Python, no sampling)
             (_, rows), g = next(iter(eng.graphs.graphs.items()))
             ev = [torch.cuda.Event(enable_timing=True) for _ in range(2)]
@@ -138,13 +169,47 @@ def bench_roofline(model, dev, args, res) -> None:
                 ev[1].record()
                 ev[1].synchronize()
                 gt.append(ev[0].elapsed_time(ev[1]))
-            out[key]["replay_gpu_ms_median"] = statistics.median(gt)
-            out[key]["replay_rows"] = rows
-            out[key]["fraction_of_roofline_gpu_only"] = out["roofline_ms"] / statistics.median(gt)
+            row["replay_gpu_ms_median"] = statistics.median(gt)
+            row["replay_rows"] = rows
+            row["fraction_of_roofline_gpu_only"] = out["roofline_ms"] / statistics.median(gt)
+            if args.profile:
+                try:
+                    row["profile"] = profile_replay(g)
+                except Exception as e:  # noqa: BLE001 - the profile is extra information
+                    row["profile_error"] = f"{type(e).__name__}: {e}"[:300]
+            # correctness of the replayed step against the model's own modules, eagerly, on the same state
+            req = eng._active[0]
+            tok = torch.tensor([req.last_token], device=dev)
+            p = torch.tensor([req.pos], device=dev)
+            snap = eng.slots.mamba_snapshot(1)
+            ref = DecodeStep(model, eng.slots)(tok, p, req.pos + 1).double()
+            eng.slots.mamba_restore(snap)
+            got = eng.graphs(tok, p, req.pos).double()
+            eng.slots.mamba_restore(snap)
+            row["logits_rel_err_vs_eager_modules"] = ((got - ref).norm() / ref.norm()).item()
+            # a jump of 1000 tokens: new key-row bucket -> a new graph capture (no recompilation expected)
+            from torch._dynamo.utils import counters
+
+            before = dict(counters["stats"])
+            eng.debug_set_positions(ctx + steps + 1000)
+            t0 = time.perf_counter()
+            eng.step()
+            row["new_rows_bucket_first_step_s"] = time.perf_counter() - t0
+            row["new_rows_bucket_dynamo_frames"] = counters["stats"].get("unique_graphs", 0) - before.get(
+                "unique_graphs", 0)
+            jt = []
+            for _ in range(20):
+                t0 = time.perf_counter()
+                eng.step()
+                jt.append(time.perf_counter() - t0)
+            row["ms_per_token_median_at_ctx_plus_1000"] = statistics.median(jt) * 1e3
+        out[name] = row
         h.cancel()
         del eng, h
         free_engine(dev)
-    res["roofline_compiled" if args.compile_only else "roofline"] = out
+        res["roofline"] = out
+        write(res, args)
+    res["roofline"] = out
 
 
 def bench_prefill(model, dev, args, res) -> None:
@@ -276,13 +341,24 @@ def table(engine: dict, transformer: dict | None) -> str:
     if r:
         lines.append(f"[1] batch-1 decode @ {r['context']} ctx: roofline {r['roofline_ms']:.3f} ms "
                      f"({r['bytes_per_step']['total'] / 1e9:.2f} GB / {r['copy_bandwidth_TBps']:.2f} TB/s)")
-        for k in ("graphs", "eager"):
+        for k in ("compiled", "graphs", "eager", "graphs+compile"):
             if k in r:
                 x = r[k]
                 extra = (f", replay-only {x['replay_gpu_ms_median']:.3f} ms = "
                          f"{100 * x['fraction_of_roofline_gpu_only']:.1f}%") if "replay_gpu_ms_median" in x else ""
-                lines.append(f"    {k:6s}: {x['ms_per_token_median']:.3f} ms/token = {x['tokens_per_s']:.1f} tok/s = "
+                lines.append(f"    {k:8s}: {x['ms_per_token_median']:.3f} ms/token = {x['tokens_per_s']:.1f} tok/s = "
                              f"{100 * x['fraction_of_roofline']:.1f}% of roofline{extra}")
+                if "first_step_s" in x:
+                    lines.append(f"              first step (compile + capture) {x['first_step_s']:.1f} s"
+                                 + (f"; +1000 tokens: new bucket {x['new_rows_bucket_first_step_s']:.2f} s, "
+                                    f"{x['new_rows_bucket_dynamo_frames']} new Dynamo frames, "
+                                    f"{x['ms_per_token_median_at_ctx_plus_1000']:.3f} ms/token; logits rel err "
+                                    f"{x['logits_rel_err_vs_eager_modules']:.1e}"
+                                    if "new_rows_bucket_first_step_s" in x else ""))
+                if "profile" in x:
+                    pr = x["profile"]
+                    lines.append(f"              {pr['kernels_per_replay']:.0f} kernels/replay, "
+                                 f"{pr['kernel_ms_per_replay']:.3f} ms of kernel time")
     rc = engine.get("roofline_compiled", {}).get("graphs+compile")
     if rc:
         lines.append(f"    graphs+compile: {rc['ms_per_token_median']:.3f} ms/token = {rc['tokens_per_s']:.1f} tok/s = "
@@ -337,8 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prefill-ms", type=float, default=None,
                     help="batch-1 prefill time of one prompt (ms) for the throughput section when the prefill "
                          "section is not run in the same call")
-    ap.add_argument("--compile-only", action="store_true",
-                    help="roofline section with the torch.compile'd decode step only (experimental)")
+    ap.add_argument("--variants", default="compiled,graphs,eager",
+                    help="roofline section: decode paths to time (compiled = the default GPU path, graphs = graphs "
+                         "of the model's own modules, eager)")
+    ap.add_argument("--profile", action="store_true", help="roofline section: kernel profile of each graph replay")
     args = ap.parse_args(argv)
     if args.table:
         docs = [json.loads(Path(p).read_text()) for p in args.table if Path(p).is_file()]

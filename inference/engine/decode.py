@@ -22,6 +22,7 @@ from ..kernels import compute_dtype
 from ..layers import DifferentialAttention, GatedMemoryUnit, Mamba
 from ..model import SambaYForCausalLM
 from .attention import diff_decode_attention
+from .fused import FUSED_INDUCTOR_OPTIONS, diff_combine, fused_decode_forward
 from .slots import SlotCache, SlotKV
 
 
@@ -38,26 +39,52 @@ class _MambaViews:
 
 
 class DecodeStep:
-    """Callable: (tokens [b], pos [b], rows) -> logits [b, V]. `rows` = shared-K/V rows read (> max(pos))."""
+    """Callable: (tokens [b], pos [b], rows) -> logits [b, V]. `rows` = shared-K/V rows read (> max(pos)).
 
-    def __init__(self, model: SambaYForCausalLM, slots: SlotCache, *, compile: bool = False) -> None:
+    `compile=False`: the model's own modules, eagerly (the reference the engine is tested against).
+    `compile=True`: :func:`.fused.fused_decode_forward` through `torch.compile` with `compile_options` (default
+    :data:`.fused.FUSED_INDUCTOR_OPTIONS`; `compile_backend` another Dynamo backend, for tests). The row count is marked dynamic, and so is the batch for b > 1, so one
+    compilation serves every key-row bucket at batch 1 and one more every bucket at batch > 1 (Dynamo recompiles
+    only if a guard fails; `torch._dynamo.config.cache_size_limit` bounds that).
+    """
+
+    def __init__(self, model: SambaYForCausalLM, slots: SlotCache, *, compile: bool = False,
+                 compile_options: dict[str, object] | None = None, compile_backend: object = "inductor") -> None:
         self.model, self.slots = model, slots
         self.config = model.config
-        # experimental: fuse the step's small kernels with torch.compile (one compilation per (b, rows) shape)
-        self._forward = torch.compile(self.forward, dynamic=False) if compile else self.forward
+        self.compiled = bool(compile)
+        if compile:
+            _raise_recompile_limit(64)
+            opts = dict(FUSED_INDUCTOR_OPTIONS if compile_options is None else compile_options)
+            if compile_backend == "inductor":
+                self._forward = torch.compile(self._fused, dynamic=None, options=opts)
+            else:  # tests: another Dynamo backend (e.g. a compile counter over "aot_eager")
+                self._forward = torch.compile(self._fused, dynamic=None, backend=compile_backend)
+        else:
+            self._forward = self.forward
 
     @torch.inference_mode()
     def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
-        return self._forward(tokens, pos, rows)
+        valid_full = torch.arange(rows, device=tokens.device)[None, :] <= pos[:, None]  # [b, rows]
+        if self.compiled:
+            torch._dynamo.maybe_mark_dynamic(valid_full, 1)
+            if tokens.shape[0] > 1:
+                for t in (tokens, pos, valid_full):
+                    torch._dynamo.maybe_mark_dynamic(t, 0)
+        return self._forward(tokens, pos, valid_full)
 
-    def forward(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
+    def _fused(self, tokens: torch.Tensor, pos: torch.Tensor, valid_full: torch.Tensor) -> torch.Tensor:
+        return fused_decode_forward(self.model, self.slots, tokens, pos, valid_full)
+
+    def forward(self, tokens: torch.Tensor, pos: torch.Tensor, valid_full: torch.Tensor) -> torch.Tensor:
+        """tokens, pos [b]; valid_full [b, rows] (row j visible to slot i iff j <= pos[i]) -> logits [b, V]."""
         m = self.model.model
         b = tokens.shape[0]
         dtype = m.embed_tokens.weight.dtype
         dev = tokens.device
         views = _MambaViews(self.slots, b)
+        rows = valid_full.shape[1]
         bidx = torch.arange(b, device=dev)
-        valid_full = torch.arange(rows, device=dev)[None, :] <= pos[:, None]  # [b, rows]
         W = self.config.sliding_window or 1
         valid_ring = torch.arange(W, device=dev)[None, :] <= pos[:, None]  # [b, W]
         ring_row = pos % W
@@ -98,22 +125,20 @@ class DecodeStep:
                     if kind == FULL_ATTENTION and i == self.config.kv_layer:
                         shared = kv
                 a1, a2 = diff_decode_attention(q[:, 0], keys, values, valid)
-                a = mixer.out_proj(_diff_combine(mixer, a1, a2))
+                a = mixer.out_proj(diff_combine(mixer, a1, a2))
             x = x + a.to(x.dtype)
             x = x + layer.mlp(layer.post_attention_layernorm(x.to(dtype))).to(x.dtype)
         hidden = m.final_layernorm(x.to(dtype))
         return self.model.lm_head(hidden).to(compute_dtype(dtype))
 
 
-def _diff_combine(mixer: DifferentialAttention, a1: torch.Tensor, a2: torch.Tensor) -> torch.Tensor:
-    """DiffCore's tail: SubLN(a1 - lambda a2) * (1 - lambda_init), a1/a2 [b, H/2, 2D] -> [b, H*D]."""
-    core = mixer.inner_cross_attn
-    c = compute_dtype(a1.dtype)
-    lam1 = torch.exp(torch.sum(core.lambda_q1 * core.lambda_k1).to(c)).to(a1.dtype)
-    lam2 = torch.exp(torch.sum(core.lambda_q2 * core.lambda_k2).to(c)).to(a1.dtype)
-    lam = lam1 - lam2 + core.lambda_init
-    o = core.subln(a1 - lam * a2) * (1 - core.lambda_init)
-    return o.reshape(o.shape[0], -1)
+def _raise_recompile_limit(n: int) -> None:
+    """Let Dynamo keep at least `n` compiled versions of the step's code (the default, 8, is shared by every engine
+    of the process; once exceeded Dynamo silently runs the step uncompiled)."""
+    cfg = torch._dynamo.config
+    for name in ("recompile_limit", "cache_size_limit"):
+        if hasattr(cfg, name) and getattr(cfg, name) < n:
+            setattr(cfg, name, n)
 
 
 def batch_bucket(n: int, max_batch: int) -> int:

@@ -136,13 +136,16 @@ class Engine:
     `max_batch` slots of `max_seq_len` tokens (prompt + new tokens) are allocated up front
     (:meth:`SlotCache.bytes_per_slot` each). `use_cuda_graphs`: None = on for CUDA, off on CPU.
     `max_prefill_tokens` bounds the prompt tokens prefilled together in one step (at least one prompt).
-    `compile_decode` (experimental) runs the decode step through `torch.compile` (compiles once per batch/rows
-    bucket: minutes for the 3.8B model).
+    `compile_decode`: None (default) = on exactly when CUDA graphs are on. On, the captured decode step is the
+    fused step of :mod:`.fused` compiled by `torch.compile` (Inductor, coordinate-descent-tuned matrix-vector
+    kernels): one compilation serves every key-row bucket at batch 1, one more every bucket at batch > 1 (about a
+    minute each for the 3.8B model, paid at the first capture; :meth:`warmup` pays it before serving). Off, the
+    step runs the model's own modules (eagerly, or replayed from graphs).
     """
 
     def __init__(self, model: SambaYForCausalLM, *, max_batch: int = 8, max_seq_len: int = 4096,
                  device: torch.device | str | None = None, use_cuda_graphs: bool | None = None,
-                 max_prefill_tokens: int = 16384, compile_decode: bool = False) -> None:
+                 max_prefill_tokens: int = 16384, compile_decode: bool | None = None) -> None:
         if not isinstance(model, SambaYForCausalLM):
             raise GenerationError(f"Engine needs a SambaYForCausalLM, got {type(model).__name__}")
         for name, v in (("max_batch", max_batch), ("max_seq_len", max_seq_len),
@@ -157,9 +160,12 @@ class Engine:
             use_cuda_graphs = self.device.type == "cuda"
         if use_cuda_graphs and self.device.type != "cuda":
             raise GenerationError(f"use_cuda_graphs=True needs a CUDA model, the model is on {self.device}")
+        if compile_decode is None:
+            compile_decode = bool(use_cuda_graphs)
+        self.compile_decode = bool(compile_decode)
         self.max_batch, self.max_seq_len, self.max_prefill_tokens = max_batch, max_seq_len, max_prefill_tokens
         self.slots = SlotCache(model.config, max_batch, max_seq_len, device=self.device, dtype=model.dtype)
-        self._decode = DecodeStep(model, self.slots, compile=compile_decode)
+        self._decode = DecodeStep(model, self.slots, compile=self.compile_decode)
         self.graphs: GraphRunner | None = (
             GraphRunner(self._decode, max_batch, model.config.vocab_size) if use_cuda_graphs else None)
         self._pending: collections.deque[_Request] = collections.deque()

@@ -60,7 +60,7 @@ def test_graph_engine_matches_eager_engine_and_stream(cuda_model):
     news = [rng.randrange(1, 40) for _ in lengths]
     news[6] = 300  # one long request crosses several key-row buckets
     joins = [0, 0, 0, 1, 2, 2, 3, 5, 8, 8, 20, 30]
-    graphs = Engine(cuda_model, max_batch=8, max_seq_len=640, use_cuda_graphs=True)
+    graphs = Engine(cuda_model, max_batch=8, max_seq_len=640, use_cuda_graphs=True, compile_decode=False)
     eager = Engine(cuda_model, max_batch=8, max_seq_len=640, use_cuda_graphs=False)
     g_out = _run(graphs, prompts, news, joins)
     e_out = _run(eager, prompts, news, joins)
@@ -70,9 +70,11 @@ def test_graph_engine_matches_eager_engine_and_stream(cuda_model):
         assert g_out[i] == e_out[i] == ref, f"request {i}"
 
 
-def test_graph_step_logits_match_eager_step(cuda_model):
+@pytest.mark.parametrize("compiled,tol", [(False, 1e-5), (True, 1e-4)])
+def test_graph_step_logits_match_eager_step(cuda_model, compiled, tol):
     rng = random.Random(1)
-    engine = Engine(cuda_model, max_batch=4, max_seq_len=256, use_cuda_graphs=True)
+    engine = Engine(cuda_model, max_batch=4, max_seq_len=256, use_cuda_graphs=True, compile_decode=compiled)
+    assert engine.compile_decode is compiled
     for n in (5, 30, 7):
         engine.submit([rng.randrange(1, 256) for _ in range(n)], SamplingParams(max_new_tokens=50))
     for _ in range(4):
@@ -84,11 +86,36 @@ def test_graph_step_logits_match_eager_step(cuda_model):
     eager = engine._decode(tokens, pos, max(r.pos for r in reqs) + 1).clone()
     engine.slots.mamba_restore(snap)
     replay = engine.graphs(tokens, pos, max(r.pos for r in reqs)).clone()
-    assert rel(replay, eager) < 1e-5
+    assert rel(replay, eager) < tol
+
+
+def test_default_cuda_engine_is_compiled_and_matches_the_eager_engine(cuda_model):
+    """The default GPU path (graphs of the compiled fused step): same tokens as the eager engine while requests
+    join and leave across batch and key-row buckets, with at most one compilation per batch class."""
+    from torch._dynamo.utils import counters
+
+    torch._dynamo.reset()
+    counters.clear()
+
+    rng = random.Random(2)
+    lengths = [3, 3, 9, 40, 1, 17, 300, 64, 5, 5]
+    prompts = [[rng.randrange(1, 256) for _ in range(n)] for n in lengths]
+    news = [rng.randrange(1, 30) for _ in lengths]
+    news[6] = 280  # crosses several key-row buckets
+    joins = [0, 0, 0, 1, 2, 2, 3, 5, 8, 20]
+    fast = Engine(cuda_model, max_batch=8, max_seq_len=640)
+    assert fast.compile_decode and fast.graphs is not None
+    eager = Engine(cuda_model, max_batch=8, max_seq_len=640, use_cuda_graphs=False)
+    f_out = _run(fast, prompts, news, joins)
+    e_out = _run(eager, prompts, news, joins)
+    assert len(fast.graphs.graphs) >= 3
+    assert f_out == e_out
+    assert counters["stats"]["unique_graphs"] <= 4  # batch 1 + batch > 1 (and a graph break each, at most)
+    torch._dynamo.reset()
 
 
 def test_cancel_with_graphs_frees_the_slot(cuda_model):
-    engine = Engine(cuda_model, max_batch=2, max_seq_len=128, use_cuda_graphs=True)
+    engine = Engine(cuda_model, max_batch=2, max_seq_len=128, use_cuda_graphs=True, compile_decode=False)
     a, b, c = (engine.submit([1, 2, 3 + i], SamplingParams(max_new_tokens=60)) for i in range(3))
     engine.step()
     a.cancel()

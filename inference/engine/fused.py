@@ -1,0 +1,158 @@
+"""The decode step written for `torch.compile` fusion: plain tensor ops, matrix-vector products as `mm` (+ bias).
+
+:func:`fused_decode_forward` computes exactly what :meth:`inference.engine.decode.DecodeStep.forward` computes (the
+model's modules run token by token), but spelled so that Inductor can fuse it:
+
+* every projection is ``torch.mm(x, W.t())`` plus an explicit bias add. With Inductor's
+  ``coordinate_descent_tuning`` a batch-1 ``mm`` is decomposed into a Triton reduction (bandwidth-bound, tuned),
+  and the producer of ``x`` (LayerNorm output, SiLU gate, differential-attention combine) and the consumer of the
+  result (bias, residual add) fuse into it. ``nn.Linear`` with a bias lowers to ``addmm``, which Inductor does
+  not decompose and leaves to cuBLAS, one extra kernel each;
+* the Mamba decode update (4-tap causal conv, ``x_proj``/``dt_proj``, softplus, the selective state update and the
+  gate) is written out with the reference formulas (:func:`mamba_decode_step`), so Inductor fuses the whole chain
+  between the projections instead of calling `mamba_ssm`'s Triton kernel (an opaque call it cannot fuse);
+* the shared-K/V validity mask [b, rows] is an *input*: its row count is the only shape that changes with the
+  context, so marking that dimension dynamic lets one compilation serve every key-row bucket
+  (:class:`~inference.engine.decode.GraphRunner` still captures one CUDA graph per bucket, which takes
+  milliseconds once the code is compiled).
+
+Shapes: b slots, d hidden size, Di Mamba inner width, K conv taps, N SSM state size, R dt rank, H/Hkv query/key
+heads, D head dim, W sliding window, V vocabulary. Numerics as the model: fp32 residual stream (fp64 for fp64
+models), LayerNorm inputs cast to the model dtype, gates and the scan in fp32, logits fp32.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..cache import MambaState
+from ..config import CROSS_ATTENTION, FULL_ATTENTION
+from ..kernels import compute_dtype, selective_state_update_reference
+from ..layers import DifferentialAttention, GatedMemoryUnit, Mamba, SwiGLUMLP
+from ..model import SambaYForCausalLM
+from .attention import diff_decode_attention
+from .slots import SlotCache, SlotKV
+
+# Inductor options for the fused decode step (see the module docstring). `coordinate_descent_tuning` is what turns
+# the batch-1 mm's into tuned Triton reductions (torch/_inductor/decomposition.py, `mm`).
+FUSED_INDUCTOR_OPTIONS: dict[str, object] = {"coordinate_descent_tuning": True}
+
+
+def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """x [b, in] @ weight[out, in]^T (+ bias [out]) -> [b, out], as `mm` + add (see the module docstring)."""
+    y = torch.mm(x, weight.t())
+    return y if bias is None else y + bias
+
+
+def conv_step(x: torch.Tensor, conv_state: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """silu(4-tap causal conv) of one token: x [b, Di]; conv_state [b, Di, K] (last K raw inputs, newest last,
+    updated in place); weight [Di, K]; bias [Di] -> [b, Di] in x.dtype. Same result as
+    :func:`inference.kernels.causal_conv1d_update`, without the roll + copy."""
+    window = torch.cat([conv_state[:, :, 1:], x[:, :, None].to(conv_state.dtype)], dim=-1)
+    conv_state.copy_(window)
+    c = compute_dtype(x.dtype)
+    return F.silu((window.to(c) * weight.to(c)).sum(-1) + bias.to(c)).to(x.dtype)
+
+
+def mamba_decode_step(mixer: Mamba, h: torch.Tensor, state: MambaState
+                      ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One token through a Mamba mixer. h [b, d] (model dtype); state.conv [b, Di, K], state.ssm [b, Di, N] updated
+    in place -> (out [b, d], memory [b, Di] for the memory layer else None). Same math as `Mamba.step`."""
+    dtype = h.dtype
+    x, z = linear(h, mixer.in_proj.weight).chunk(2, dim=-1)  # [b, Di] each
+    x = conv_step(x, state.conv, mixer.conv1d.weight[:, 0, :], mixer.conv1d.bias)
+    dt, B, C = linear(x, mixer.x_proj.weight).split([mixer.dt_rank, mixer.d_state, mixer.d_state], dim=-1)
+    dt = linear(dt, mixer.dt_proj.weight)  # the bias is added inside the update, before softplus
+    y = selective_state_update_reference(state.ssm, x, dt, mixer._A(dtype), B, C, mixer.D, mixer.dt_proj.bias,
+                                         z=None if mixer.is_memory else z)
+    if not mixer.is_memory:
+        return linear(y, mixer.out_proj.weight), None
+    c = compute_dtype(dtype)
+    return linear((F.silu(z.to(c)) * y.to(c)).to(dtype), mixer.out_proj.weight), y
+
+
+def gmu_step(mixer: GatedMemoryUnit, h: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+    """out_proj(silu(in_proj(h)) * memory): h [b, d], memory [b, Di] -> [b, d]."""
+    c = compute_dtype(h.dtype)
+    gate = F.silu(linear(h, mixer.in_proj.weight).to(c)) * memory.to(c)
+    return linear(gate.to(h.dtype), mixer.out_proj.weight)
+
+
+def mlp_step(mlp: SwiGLUMLP, h: torch.Tensor) -> torch.Tensor:
+    """fc2(silu(gate) * up) with [gate | up] = fc1(h): h [b, d] -> [b, d]."""
+    gate, up = linear(h, mlp.fc1.weight).chunk(2, dim=-1)
+    c = compute_dtype(h.dtype)
+    return linear((F.silu(gate.to(c)) * up.to(c)).to(h.dtype), mlp.fc2.weight)
+
+
+def diff_combine(mixer: DifferentialAttention, a1: torch.Tensor, a2: torch.Tensor) -> torch.Tensor:
+    """DiffCore's tail: SubLN(a1 - lambda a2) * (1 - lambda_init); a1, a2 [b, H/2, 2D] -> [b, H*D]."""
+    core = mixer.inner_cross_attn
+    c = compute_dtype(a1.dtype)
+    lam1 = torch.exp(torch.sum(core.lambda_q1 * core.lambda_k1).to(c)).to(a1.dtype)
+    lam2 = torch.exp(torch.sum(core.lambda_q2 * core.lambda_k2).to(c)).to(a1.dtype)
+    lam = lam1 - lam2 + core.lambda_init
+    o = core.subln(a1 - lam * a2) * (1 - core.lambda_init)
+    return o.reshape(o.shape[0], -1)
+
+
+def fused_decode_forward(model: SambaYForCausalLM, slots: SlotCache, tokens: torch.Tensor, pos: torch.Tensor,
+                         valid_full: torch.Tensor) -> torch.Tensor:
+    """One decode step for slots [0, b). tokens, pos [b] (int64; pos = tokens already held); valid_full [b, rows]
+    bool (row j < rows of the shared K/V is visible to slot i: j <= pos[i]) -> logits [b, V] (fp32; fp64 for fp64
+    models). Writes this token's K/V rows and Mamba states into `slots`."""
+    m = model.model
+    config = model.config
+    b = tokens.shape[0]
+    rows = valid_full.shape[1]
+    dtype = m.embed_tokens.weight.dtype
+    dev = tokens.device
+    bidx = torch.arange(b, device=dev)
+    W = config.sliding_window or 1
+    valid_ring = torch.arange(W, device=dev)[None, :] <= pos[:, None]  # [b, W]
+    ring_row = pos % W
+    x = m.embed_tokens(tokens).to(compute_dtype(dtype))  # residual stream [b, d]
+    memory: torch.Tensor | None = None
+    shared: SlotKV | None = None
+    for i, layer in enumerate(m.layers):
+        h = layer.input_layernorm(x.to(dtype))
+        mixer = layer.attn
+        if isinstance(mixer, Mamba):
+            st = slots.layers[i]
+            assert isinstance(st, MambaState)
+            a, mem = mamba_decode_step(mixer, h, MambaState(st.conv[:b], st.ssm[:b]))
+            if mixer.is_memory:
+                memory = mem
+        elif isinstance(mixer, GatedMemoryUnit):
+            assert memory is not None
+            a = gmu_step(mixer, h, memory)
+        else:
+            assert isinstance(mixer, DifferentialAttention)
+            kind = config.layer_types[i]
+            H, Hkv, D = mixer.num_heads, mixer.num_kv_heads, mixer.head_dim
+            qkv = linear(h, mixer.Wqkv.weight, mixer.Wqkv.bias)
+            q = qkv[:, : H * D].view(b, H, D)
+            if kind == CROSS_ATTENTION:
+                assert shared is not None
+                keys, values, valid = shared.k[:b, :, :rows], shared.v[:b, :, :rows], valid_full
+            else:
+                kv = slots.layers[i]
+                assert isinstance(kv, SlotKV)
+                k = qkv[:, H * D: (H + Hkv) * D].view(b, Hkv, D)
+                v = qkv[:, (H + Hkv) * D:].reshape(b, Hkv // 2, 2 * D)
+                row = ring_row if kv.ring else pos
+                kv.k[bidx, :, row] = k.to(kv.k.dtype)
+                kv.v[bidx, :, row] = v.to(kv.v.dtype)
+                if kv.ring:
+                    keys, values, valid = kv.k[:b], kv.v[:b], valid_ring
+                else:
+                    keys, values, valid = kv.k[:b, :, :rows], kv.v[:b, :, :rows], valid_full
+                if kind == FULL_ATTENTION and i == config.kv_layer:
+                    shared = kv
+            a1, a2 = diff_decode_attention(q, keys, values, valid)
+            a = linear(diff_combine(mixer, a1, a2), mixer.out_proj.weight, mixer.out_proj.bias)
+        x = x + a.to(x.dtype)
+        x = x + mlp_step(layer.mlp, layer.post_attention_layernorm(x.to(dtype))).to(x.dtype)
+    hidden = m.final_layernorm(x.to(dtype))
+    return linear(hidden, model.lm_head.weight).to(compute_dtype(dtype))
