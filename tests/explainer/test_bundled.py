@@ -42,11 +42,12 @@ def test_bundle_loads_strictly_with_the_sambay_layout(bundled):
 
 
 def test_bundle_explains_a_fresh_problem_correctly(bundled):
-    """One evaluation-range problem (never a training seed), greedy: the boxed answer passes the checker."""
+    """One evaluation-range problem (never a training seed) of a family the model is claimed for (docs/model.md),
+    greedy: the boxed answer passes the checker."""
     model, tokenizer = load_pretrained(bundled, device="cpu")
     trained = set(json.loads((bundled / "training.json").read_text())["corpus"]["templates"])
     template = next(t for tid, t in sorted(load_templates().items())
-                    if tid in trained and family_of(t) == "integers")
+                    if tid in trained and family_of(t) == "factoring")  # a family claimed at >= 0.95
     instance = instantiate(template, EVAL_SEEDS.start + 12345)
     torch.manual_seed(0)
     ids = list(stream(model, tokenizer.chat_prompt_ids(build_prompt(instance)), max_new_tokens=600,
