@@ -15,7 +15,7 @@ Shapes:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,13 @@ from django.conf import settings
 
 from curriculum.checking import CHECKERS, teacher_to_latex
 from curriculum.errors import CurriculumError
-from curriculum.templates import TemplateError, check_template, instantiate, parse_template
+from curriculum.templates import (
+    TemplateError,
+    check_instance_answer,
+    check_template,
+    instantiate,
+    parse_template,
+)
 from curriculum.templates.model import INPUT_KINDS
 from curriculum.templates.yamlsource import split_documents
 from tutor import curriculum_gateway as cg
@@ -121,8 +127,15 @@ def _latex(answer: str) -> str:
         return ""
 
 
-def _variant(template: Any, seed: int) -> Variant:
-    """Instantiate ``seed`` and run its answer and listed wrong answers through its checker."""
+def _check_via_gateway(inst: Any, text: str) -> Any:
+    """Request-thread answer check (``TUTOR_PREVIEW_ISOLATED = False``): the gateway's checker path."""
+    return cg.answer_check(inst, text=text, input_format="text")
+
+
+def _variant(template: Any, seed: int, check: Callable[[Any, str], Any] = _check_via_gateway) -> Variant:
+    """Instantiate ``seed`` and run its answer and listed wrong answers through its checker.
+
+    ``check(instance, text)`` returns an object with ``correct`` and ``note``."""
     try:
         inst = instantiate(template, seed)
     except TemplateError as exc:
@@ -131,10 +144,10 @@ def _variant(template: Any, seed: int) -> Variant:
     except CurriculumError as exc:
         return Variant(seed, "", "", "", template.checker, False, "", (), (), (), error=str(exc))
     try:
-        own = cg.answer_check(inst, text=inst.expected_entry, input_format="text")
+        own = check(inst, inst.expected_entry)
         wrong = []
         for w in inst.wrong_answers:
-            res = cg.answer_check(inst, text=w.answer, input_format="text")
+            res = check(inst, w.answer)
             wrong.append(WrongAnswerResult(w.answer, _latex(w.answer), w.note, res.note, res.correct,
                                            w.feedback))
     except CurriculumError as exc:  # bad checker options: an authoring error, reported as such
@@ -176,15 +189,27 @@ def _fields(template: Any) -> dict[str, Any]:
     }
 
 
-def template_preview(source_yaml: str, *, variants: int = 4, first_seed: int = 0,
-                     skill_codes: Sequence[str], validation_seeds: int | None = None) -> TemplatePreview:
-    """Validate ``source_yaml`` and render ``variants`` instances (seeds ``first_seed``, ``first_seed+1``...).
+#: template functions whose cost cannot be bounded before they run (named in a timeout issue).
+UNBOUNDED_FUNCTIONS = ("integrate", "simplify", "factor", "apart", "cancel", "together")
+_UNBOUNDED_CALL = re.compile(r"\b(" + "|".join(UNBOUNDED_FUNCTIONS) + r")\s*\(")
 
-    ``skill_codes``: the skills a template may name (the loaded, active skills). ``validation_seeds``
-    (default: ``max(variants, 8)``) is how many seeds the full validation samples: constraints
-    satisfiable, answer passes its own checker, each listed wrong answer fails and is recognised, the
-    worked solution ends at the answer. Never raises for a bad template: problems come back as issues.
-    """
+
+def _likely_slow_part(source_yaml: str, template: Any) -> tuple[int, str]:
+    """``(line, field)`` of the first line calling an :data:`UNBOUNDED_FUNCTIONS` function (``(0, "")`` if
+    none): what a timeout issue points the teacher at. The field is the deepest path starting on or
+    before that line."""
+    for number, text in enumerate(source_yaml.splitlines(), start=1):
+        if _UNBOUNDED_CALL.search(text.split("#", 1)[0]):
+            best = ("", 0)
+            for path, line in dict(getattr(template, "lines", {})).items():
+                if path and line <= number and (line, len(path)) > (best[1], len(best[0])):
+                    best = (path, line)
+            return number, best[0]
+    return 0, ""
+
+
+def _prechecks(source_yaml: str) -> TemplatePreview | None:
+    """Cheap refusals done in the request thread: too long, empty, several documents."""
     if len(source_yaml) > MAX_SOURCE_CHARS:
         return TemplatePreview((Issue(1, "", f"the template is too long (at most {MAX_SOURCE_CHARS} "
                                              f"characters)"),), (), None)
@@ -194,22 +219,101 @@ def template_preview(source_yaml: str, *, variants: int = 4, first_seed: int = 0
         line = 1 + source_yaml[: re.search(r"^---[ \t]*$", source_yaml, re.MULTILINE).start()].count("\n")
         return TemplatePreview((Issue(line, "", "one template per editor: this text holds several documents "
                                                 "(split on '---'); import the file instead"),), (), None)
+    return None
+
+
+def _no_progress(line: int, field: str, stage: str) -> None:
+    return None
+
+
+def _preview(source_yaml: str, *, variants: int, first_seed: int, skill_codes: Sequence[str],
+             validation_seeds: int | None, isolate_checks: bool, check: Callable[[Any, str], Any],
+             progress: Callable[[int, str, str], None]) -> TemplatePreview:
+    """The whole validation and preview (CAS work included); ``progress(line, field, stage)`` is called
+    before each stage with the part of the template most likely to be slow."""
     variants = max(1, min(int(variants), MAX_PREVIEW_VARIANTS))
+    progress(1, "", "reading the YAML")
     try:
         template = parse_template(source_yaml, origin="<editor>")
     except TemplateError as exc:
         return TemplatePreview(tuple(_issues(exc.issues)), (), None)
+    line, path = _likely_slow_part(source_yaml, template)
     seeds = max(variants, 8) if validation_seeds is None else max(1, int(validation_seeds))
+    progress(line, path, "validation")
     try:
         issues = _issues(check_template(template, seeds=seeds, skill_ids=list(skill_codes),
-                                        isolate=not settings.TUTOR_CHECK_IN_PROCESS))
+                                        isolate=isolate_checks))
     except CurriculumError as exc:
         issues = [Issue(template.line_of("options"), "options", str(exc))]
+    progress(line, path, "wrong-answer sampling")
     issues += _never_wrong(template, seeds)
-    rendered = tuple(_variant(template, first_seed + k) for k in range(variants))
+    rendered = []
+    for k in range(variants):
+        progress(line, path, f"variant {first_seed + k}")
+        rendered.append(_variant(template, first_seed + k, check))
     identity = TemplateIdentity(code=template.id, title=template.title, skills=tuple(template.skills),
                                 difficulty=int(template.difficulty), version=str(template.version))
-    return TemplatePreview(tuple(issues), rendered, identity, _fields(template))
+    return TemplatePreview(tuple(issues), tuple(rendered), identity, _fields(template))
+
+
+def preview_in_worker(*, source_yaml: str, variants: int, first_seed: int, skill_codes: Sequence[str],
+                      validation_seeds: int | None, locale: str,
+                      progress: Callable[[int, str, str], None] = _no_progress) -> TemplatePreview:
+    """Entry point of a :mod:`tutor.preview_isolation` worker process (reads no Django settings): the
+    worker is itself the isolation, so answer checks run in-process with ``locale``."""
+    def check(inst: Any, text: str) -> Any:
+        return check_instance_answer(inst, text, input_format="text", locale=locale, isolate=False)
+
+    return _preview(source_yaml, variants=variants, first_seed=first_seed, skill_codes=list(skill_codes),
+                    validation_seeds=validation_seeds, isolate_checks=False, check=check, progress=progress)
+
+
+def _timeout_issue(outcome: Any, limit_s: float) -> Issue:
+    where = outcome.progress
+    limit = f"{limit_s:g}"
+    if where.line > 0 and where.field:
+        return Issue(where.line, where.field,
+                     f"validation timed out after {limit} s: simplify the expression on line {where.line} "
+                     f"(field {where.field})")
+    return Issue(max(1, where.line), where.field,
+                 f"validation timed out after {limit} s (during {where.stage}): simplify the template's "
+                 f"expressions ({', '.join(UNBOUNDED_FUNCTIONS)} of large arguments can run for minutes)")
+
+
+def template_preview(source_yaml: str, *, variants: int = 4, first_seed: int = 0,
+                     skill_codes: Sequence[str], validation_seeds: int | None = None) -> TemplatePreview:
+    """Validate ``source_yaml`` and render ``variants`` instances (seeds ``first_seed``, ``first_seed+1``...).
+
+    ``skill_codes``: the skills a template may name (the loaded, active skills). ``validation_seeds``
+    (default: ``max(variants, 8)``) is how many seeds the full validation samples: constraints
+    satisfiable, answer passes its own checker, each listed wrong answer fails and is recognised, the
+    worked solution ends at the answer. Never raises for a bad template: problems come back as issues.
+
+    With ``TUTOR_PREVIEW_ISOLATED`` (the default) all of that runs in a :mod:`tutor.preview_isolation`
+    worker process killed after ``TUTOR_PREVIEW_TIMEOUT_S`` seconds (``RLIMIT_AS`` of
+    ``TUTOR_PREVIEW_MEMORY_MB`` MiB); a timeout comes back as one issue naming the likely line and field.
+    """
+    refused = _prechecks(source_yaml)
+    if refused is not None:
+        return refused
+    if not getattr(settings, "TUTOR_PREVIEW_ISOLATED", True):
+        return _preview(source_yaml, variants=variants, first_seed=first_seed, skill_codes=skill_codes,
+                        validation_seeds=validation_seeds, isolate_checks=not settings.TUTOR_CHECK_IN_PROCESS,
+                        check=_check_via_gateway, progress=_no_progress)
+    from tutor.preview_isolation import get_pool
+
+    limit_s = float(settings.TUTOR_PREVIEW_TIMEOUT_S)
+    pool = get_pool(int(settings.TUTOR_PREVIEW_WORKERS), int(settings.TUTOR_PREVIEW_MEMORY_MB))
+    outcome = pool.run({"source_yaml": source_yaml, "variants": int(variants), "first_seed": int(first_seed),
+                        "skill_codes": [str(c) for c in skill_codes],
+                        "validation_seeds": None if validation_seeds is None else int(validation_seeds),
+                        "locale": str(settings.TUTOR_LOCALE)}, timeout_s=limit_s)
+    if outcome.timed_out:
+        return TemplatePreview((_timeout_issue(outcome, limit_s),), (), None)
+    if outcome.failure:
+        where = outcome.progress
+        return TemplatePreview((Issue(max(1, where.line), where.field, outcome.failure),), (), None)
+    return outcome.value
 
 
 def template_identity(source_yaml: str) -> TemplateIdentity | None:
@@ -258,7 +362,20 @@ def input_kinds() -> tuple[str, ...]:
 
 
 __all__ = [
-    "MAX_PREVIEW_VARIANTS", "MAX_SOURCE_CHARS", "Issue", "TemplateIdentity", "TemplatePreview", "Variant",
-    "WrongAnswerResult", "checker_names", "id_line", "input_kinds", "split_template_file", "template_identity",
-    "template_preview", "with_new_id",
+    "MAX_PREVIEW_VARIANTS",
+    "MAX_SOURCE_CHARS",
+    "UNBOUNDED_FUNCTIONS",
+    "Issue",
+    "TemplateIdentity",
+    "TemplatePreview",
+    "Variant",
+    "WrongAnswerResult",
+    "checker_names",
+    "id_line",
+    "input_kinds",
+    "preview_in_worker",
+    "split_template_file",
+    "template_identity",
+    "template_preview",
+    "with_new_id",
 ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.teacher.conftest import World, curriculum, world  # noqa: F401  (fixtures)
+from tests.teacher.conftest import World
 from tutor.models import Attempt, Enrollment, ProblemInstance
 from tutor.selectors.dashboards import attempts_csv_rows
 from tutor.services.school import enrollment_join

@@ -124,6 +124,23 @@ TUTOR_CHECK_IN_PROCESS = False  # False: the curriculum's isolated checker proce
 TUTOR_CHECK_WORKERS = 2  # checker processes per web/worker process
 TUTOR_CHECK_MEMORY_MB = 1536  # address-space limit of each checker process, MiB
 TUTOR_LOCALE = "en"
+# template editor preview + save validation run in isolated worker processes (tutor.preview_isolation)
+TUTOR_PREVIEW_ISOLATED = True  # False: in the request thread (trusted tests only: no time limit)
+TUTOR_PREVIEW_TIMEOUT_S = 8.0  # wall-clock limit of one preview/validation, seconds (then SIGKILL + issue)
+TUTOR_PREVIEW_WORKERS = 1  # preview processes per web process (kept warm, replaced after a kill)
+TUTOR_PREVIEW_MEMORY_MB = 1536  # address-space limit of each preview process, MiB
+
+# --- rate limits (tutor.ratelimit; counters in Django's cache: Redis in production, local memory embedded) ---
+# name -> (requests, window seconds); a request over the limit gets HTTP 429 until the window ends
+TUTOR_RATELIMITS_ENABLED = True
+TUTOR_RATELIMITS = {
+    "login": (10, 60),  # per client IP + username
+    "signup": (20, 3600),  # per client IP
+    "join": (20, 3600),  # per user (class join codes)
+    "submit": (30, 60),  # per user, answer submissions
+    "template_preview": (30, 60),  # per user, editor preview and template save validation
+}
+TUTOR_RATELIMIT_TRUST_X_FORWARDED_FOR = False  # True only behind a proxy that sets X-Forwarded-For
 
 # --- "show me how" explanations (tutor.explanations, tutor.inference_gateway) ---
 TUTOR_MODEL_DIR = ""  # "" = the bundled small model if present, else a tiny random model (labelled in the UI)
