@@ -4,13 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tutor.views import accounts, health, practice_api, student, teacher
+from tutor.views import accounts, authoring, dashboards, exports, health, practice_api, student, teacher
 from tutor.views import assignments as assignment_views
-from tutor.views import authoring, dashboards, exports
 
 urlpatterns = [
     path("", accounts.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", accounts.RateLimitedLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", accounts.signup, name="signup"),
     path("join/", accounts.join, name="join"),

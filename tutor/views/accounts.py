@@ -5,10 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from tutor import ratelimit
 from tutor.errors import NotAllowed, ValidationFailed
 from tutor.services.school import enrollment_join, student_signup
 from tutor.views.access import student_required
@@ -39,6 +41,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("join")
     form = SignupForm(request.POST or None, initial={"join_code": request.GET.get("code", "")})
+    limited = ratelimit.limited_post(request, "signup", ratelimit.ip_key)
+    if limited is not None:
+        messages.error(request, limited.message)
+        return ratelimit.with_retry_after(render(request, "tutor/signup.html", {"form": form}), limited)
     if request.method == "POST" and form.is_valid():
         try:
             user = student_signup(
@@ -67,6 +73,10 @@ class JoinForm(forms.Form):
 def join(request: HttpRequest) -> HttpResponse:
     """A signed-in student joins another class."""
     form = JoinForm(request.POST or None, initial={"join_code": request.GET.get("code", "")})
+    limited = ratelimit.limited_post(request, "join", ratelimit.user_key)
+    if limited is not None:
+        messages.error(request, limited.message)
+        return ratelimit.with_retry_after(render(request, "tutor/join.html", {"form": form}), limited)
     if request.method == "POST" and form.is_valid():
         try:
             enrollment = enrollment_join(student=request.user, join_code=form.cleaned_data["join_code"])
@@ -76,3 +86,19 @@ def join(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"You joined {enrollment.classroom.name}.")
             return redirect("dashboard")
     return render(request, "tutor/join.html", {"form": form})
+
+
+class RateLimitedLoginView(LoginView):
+    """Django's login view with a limit per client address + username (``TUTOR_RATELIMITS["login"]``):
+    past it the page answers 429 with a message and no password is checked."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        limited = ratelimit.limited_post(request, "login", ratelimit.login_key)
+        if limited is None:
+            return super().post(request, *args, **kwargs)
+        messages.error(request, limited.message)
+        form = self.get_form_class()(request)  # unbound: nothing is authenticated
+        form.initial = {"username": str(request.POST.get("username", ""))[:150]}
+        return ratelimit.with_retry_after(self.render_to_response(self.get_context_data(form=form)), limited)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tutor import authoring_gateway as ag
+from tutor import ratelimit
 from tutor.errors import TutorError
 from tutor.models import ProblemTemplate, Skill
 from tutor.rendering import markdown_math_to_html
@@ -183,6 +184,7 @@ def _preview_json(preview: ag.TemplatePreview) -> dict[str, Any]:
 
 @teacher_required
 @require_POST
+@ratelimit.limit_json("template_preview", ratelimit.user_key)
 def api_template_preview(request: HttpRequest) -> JsonResponse:
     """POST JSON ``{"source", "variants"?, "first_seed"?}`` -> ``{"ok", "issues": [{line, field, message}],
     "variants": [...], "fields", "identity"}``. Nothing is saved."""
@@ -204,6 +206,7 @@ def api_template_preview(request: HttpRequest) -> JsonResponse:
 
 @teacher_required
 @require_POST
+@ratelimit.limit_json("template_preview", ratelimit.user_key)
 def api_template_save(request: HttpRequest) -> JsonResponse:
     """POST JSON ``{"source", "template_id"?}`` -> ``{"template_id", "version", "created", "url"}``, or 400
     with ``{"error", "issues"}`` when the template has problems (nothing saved)."""
@@ -281,6 +284,12 @@ def template_import(request: HttpRequest) -> HttpResponse:
                       initial={"id_prefix": f"{request.user.username.lower()}.imported"})
     report = None
     errors: list[tuple[str, str]] = []
+    limited = ratelimit.limited_post(request, "template_preview", ratelimit.user_key)
+    if limited is not None:
+        messages.error(request, limited.message)
+        return ratelimit.with_retry_after(render(request, "teacher/template_import.html", {
+            "form": ImportForm(initial=form.initial), "report": None, "errors": [],
+            "skills": Skill.objects.filter(is_active=True)}), limited)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read(2_000_001)

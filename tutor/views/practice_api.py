@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from tutor import curriculum_gateway as cg
+from tutor import ratelimit
 from tutor.errors import TutorError
 from tutor.rendering import markdown_math_to_html
 from tutor.services.practice import attempt_submit, hint_request, problem_give_up
@@ -30,6 +31,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 @student_required
 @require_POST
+@ratelimit.limit_json("submit", ratelimit.user_key)
 def submit(request: HttpRequest, instance_id: int) -> JsonResponse:
     """POST ``answer`` (+ ``format`` text|latex) -> verdict, message, note, mastery, and (if solved) reveal."""
     data = _body(request)
