@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -10,6 +11,27 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tutor.notify import learner_group
+
+#: longest client message accepted (characters); client messages are a few small fields.
+MAX_CLIENT_MESSAGE_CHARS = 2000
+
+
+async def _decode_client_message(consumer: AsyncJsonWebsocketConsumer, text_data: str | None,
+                                 bytes_data: bytes | None) -> tuple[bool, Any]:
+    """``(True, decoded JSON)`` for a well-formed text frame; otherwise sends a ``bad_message`` error on
+    ``consumer`` and returns ``(False, None)`` (binary frames, over-long text, invalid JSON never raise)."""
+    problem = ""
+    if text_data is None:
+        problem = "Send JSON text messages."
+    elif len(text_data) > MAX_CLIENT_MESSAGE_CHARS:
+        problem = f"Messages are at most {MAX_CLIENT_MESSAGE_CHARS} characters."
+    else:
+        try:
+            return True, json.loads(text_data)
+        except (ValueError, RecursionError):  # invalid JSON, or "[[[[..." nested past the recursion limit
+            problem = "Send a JSON object."
+    await consumer.send_json({"type": "error", "code": "bad_message", "message": problem})
+    return False, None
 
 
 class LearnerConsumer(AsyncJsonWebsocketConsumer):
@@ -34,6 +56,11 @@ class LearnerConsumer(AsyncJsonWebsocketConsumer):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        ok, content = await _decode_client_message(self, text_data, bytes_data)
+        if ok:
+            await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         await self.send_json({"type": "error", "message": "This socket only sends updates."})
 
@@ -53,7 +80,11 @@ class ExplainConsumer(AsyncJsonWebsocketConsumer):
 
         {"type": "start",  "explanation"?: id, "last_seq"?: n}   start, or join the running one (students)
         {"type": "resume", "explanation"?: id, "last_seq"?: n}   follow an existing one, never start
-        {"type": "stop"}                                          cancel the followed explanation
+        {"type": "stop", "explanation"?: id}                      cancel the followed explanation (the
+                                                                  student only; a named id must be it)
+
+    Malformed frames (binary, over 2000 characters, invalid JSON, wrong types) get ``{"type": "error",
+    "code": "bad_message"}`` and the socket stays open.
 
     Server messages: ``explanation`` (id, status, model label, queue position), ``queue`` ({"ahead": n}),
     ``status``, ``chunk`` ({"seq", "text"}, in order, each exactly once), ``snapshot`` (the whole text so far,
@@ -77,6 +108,7 @@ class ExplainConsumer(AsyncJsonWebsocketConsumer):
         self.unsubscribe = None
         self.lock = asyncio.Lock()
         self.wake = asyncio.Event()
+        self.target = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.accept()  # accept first so the browser sees the close code, not a bare HTTP 403
@@ -100,9 +132,17 @@ class ExplainConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         await self._unfollow()
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Malformed frames (binary, over-long, invalid JSON) get a ``bad_message`` error, never a crash."""
+        ok, content = await _decode_client_message(self, text_data, bytes_data)
+        if ok:
+            await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         from tutor.errors import TutorError
 
+        if getattr(self, "target", None) is None:  # refused at connect: the socket is closing
+            return
         if not isinstance(content, dict) or content.get("type") not in ("start", "resume", "stop"):
             await self.send_json({"type": "error", "code": "bad_message",
                                   "message": "Send start, resume or stop."})
@@ -110,6 +150,11 @@ class ExplainConsumer(AsyncJsonWebsocketConsumer):
         kind = content["type"]
         try:
             if kind == "stop":
+                named = content.get("explanation")
+                if named is not None and (_bounded_int(named) is None or named != self.explanation_id):
+                    await self.send_json({"type": "error", "code": "bad_message",
+                                          "message": "You can only stop the explanation this page follows."})
+                    return
                 if self.explanation_id is not None:
                     await database_sync_to_async(_cancel)(self.user, self.explanation_id)
                 return

@@ -113,11 +113,14 @@ def explanation_start_or_join(*, user: User, target: ExplainTarget) -> Explanati
 def explanation_cancel(*, user: User, explanation_id: int) -> ExplanationTranscript:
     """Stop an explanation: a queued one is cancelled at once, a streaming one by its worker within one
     token (it checks the cancel flag between tokens). Finished ones are left as they are.
-    Raises NotFound when the user may not see it."""
+    Raises NotFound when the user may not see it, NotAllowed when they may see but not stop it (a teacher
+    or school admin following a student's explanation: only the student stops their own)."""
     transcript = (ExplanationTranscript.objects.select_for_update(of=("self",)).select_related("instance")
                   .filter(pk=explanation_id).first())
     if transcript is None or not user_may_view_student(user=user, student_id=transcript.instance.learner_id):
         raise NotFound("No such explanation.")
+    if user.pk != transcript.instance.learner_id:
+        raise NotAllowed("Only the student can stop their explanation.")
     if not transcript.is_active:
         return transcript
     chunk_stream().request_cancel(transcript.pk)
