@@ -69,7 +69,12 @@ def _log(x: Any, base: Any = None) -> sp.Expr:
 def _round(x: Any, places: Any = 0) -> sp.Expr:
     if not (isinstance(places, (int, sp.Integer)) and 0 <= int(places) <= MAX_ROUND_PLACES):
         raise ExprError(f"round(x, places) needs a whole number of places from 0 to {MAX_ROUND_PLACES}")
-    value = sp.Rational(sp.nsimplify(x)) if not isinstance(x, sp.Float) else sp.Rational(str(x))
+    x = sp.sympify(x)
+    if not getattr(x, "is_number", False) or x.is_real is False:
+        raise ExprError("round() needs a real number")
+    # Exact rationals round exactly; anything else (floats, radicals, unevaluated products) is rounded from a
+    # 40-digit decimal value. (nsimplify of an unevaluated rational product can return a radical monster.)
+    value = x if isinstance(x, sp.Rational) else sp.Rational(str(sp.N(x, 40)))
     places = int(places)
     scaled = value * sp.Integer(10) ** places
     rounded = sp.floor(scaled + sp.Rational(1, 2)) if scaled >= 0 else -sp.floor(-scaled + sp.Rational(1, 2))
