@@ -140,12 +140,14 @@ class Engine:
     fused step of :mod:`.fused` compiled by `torch.compile` (Inductor, coordinate-descent-tuned matrix-vector
     kernels): one compilation serves every key-row bucket at batch 1, one more every bucket at batch > 1 (about a
     minute each for the 3.8B model, paid at the first capture; :meth:`warmup` pays it before serving). Off, the
-    step runs the model's own modules (eagerly, or replayed from graphs).
+    step runs the model's own modules (eagerly, or replayed from graphs). `compile_options`: Inductor options instead
+    of :data:`.fused.FUSED_INDUCTOR_OPTIONS` (benchmarks; `{}` = Inductor's defaults, no coordinate-descent tuning).
     """
 
     def __init__(self, model: SambaYForCausalLM, *, max_batch: int = 8, max_seq_len: int = 4096,
                  device: torch.device | str | None = None, use_cuda_graphs: bool | None = None,
-                 max_prefill_tokens: int = 16384, compile_decode: bool | None = None) -> None:
+                 max_prefill_tokens: int = 16384, compile_decode: bool | None = None,
+                 compile_options: dict[str, object] | None = None) -> None:
         if not isinstance(model, SambaYForCausalLM):
             raise GenerationError(f"Engine needs a SambaYForCausalLM, got {type(model).__name__}")
         for name, v in (("max_batch", max_batch), ("max_seq_len", max_seq_len),
@@ -165,7 +167,7 @@ class Engine:
         self.compile_decode = bool(compile_decode)
         self.max_batch, self.max_seq_len, self.max_prefill_tokens = max_batch, max_seq_len, max_prefill_tokens
         self.slots = SlotCache(model.config, max_batch, max_seq_len, device=self.device, dtype=model.dtype)
-        self._decode = DecodeStep(model, self.slots, compile=self.compile_decode)
+        self._decode = DecodeStep(model, self.slots, compile=self.compile_decode, compile_options=compile_options)
         self.graphs: GraphRunner | None = (
             GraphRunner(self._decode, max_batch, model.config.vocab_size) if use_cuda_graphs else None)
         self._pending: collections.deque[_Request] = collections.deque()

@@ -13,7 +13,8 @@ mamba, memory_mamba    :class:`~inference.cache.MambaState`: ``conv`` [S, Di, K]
                        (fp32; fp64 for fp64 models)
 sliding_attention      :class:`SlotKV` with ``k`` [S, Hkv, W, D] and ``v`` [S, Hkv/2, W, 2D]: a ring buffer, the
                        token at absolute position p in row p % W
-full_attention         :class:`SlotKV` with ``k`` [S, Hkv, L, D] and ``v`` [S, Hkv/2, L, 2D]: row p = position p.
+full_attention         :class:`SlotKV` with ``k`` [S, Hkv, L+1, D] and ``v`` [S, Hkv/2, L+1, 2D]: row p = position p
+                       (one spare row, see `SPARE_ROWS`).
                        This is the shared "YOCO" K/V that every cross-attention layer reads (about 5 KB a token
                        for the released model in bf16)
 gmu, cross_attention   ``None``
@@ -40,7 +41,7 @@ from ..kernels import compute_dtype
 
 @dataclass
 class SlotKV:
-    """k [S, Hkv, R, D]; v [S, Hkv/2, R, 2D] (R = window for ring buffers, max_seq_len for the shared K/V)."""
+    """k [S, Hkv, R, D]; v [S, Hkv/2, R, 2D] (R = window for ring buffers, max_seq_len + 1 for the shared K/V)."""
 
     k: torch.Tensor
     v: torch.Tensor
@@ -52,6 +53,11 @@ class SlotKV:
 
 
 Layer = MambaState | SlotKV | None
+
+# The shared K/V holds one row more than any sequence uses, so the key rows a decode step reads (at most
+# max_seq_len) never span the whole buffer: for the compiled step, slicing a dynamic row count to exactly the
+# buffer's length is another shape case (a guard failure, so a recompilation at the last bucket).
+SPARE_ROWS = 1
 
 
 class SlotCache:
@@ -76,7 +82,7 @@ class SlotCache:
             elif kind in (SLIDING_ATTENTION, FULL_ATTENTION):
                 ring = kind == SLIDING_ATTENTION
                 assert not ring or c.sliding_window is not None
-                R = c.sliding_window if ring else max_seq_len
+                R = c.sliding_window if ring else max_seq_len + SPARE_ROWS
                 self.layers.append(SlotKV(
                     k=torch.zeros(max_batch, Hkv, R, D, device=device, dtype=dtype),
                     v=torch.zeros(max_batch, Hkv // 2, R, 2 * D, device=device, dtype=dtype), ring=ring))
@@ -141,7 +147,7 @@ class SlotCache:
 
     @staticmethod
     def bytes_per_slot(config: SambaYConfig, max_seq_len: int, dtype: torch.dtype) -> int:
-        """Bytes one slot needs (Mamba states + ring buffers + shared K/V of `max_seq_len` rows)."""
+        """Bytes one slot needs (Mamba states + ring buffers + shared K/V of `max_seq_len` + 1 rows)."""
         c = config
         e = torch.empty((), dtype=dtype).element_size()
         ec = torch.empty((), dtype=compute_dtype(dtype)).element_size()
@@ -153,5 +159,5 @@ class SlotCache:
             elif kind == SLIDING_ATTENTION:
                 total += (c.sliding_window or 0) * kv_row
             elif kind == FULL_ATTENTION:
-                total += max_seq_len * kv_row
+                total += (max_seq_len + SPARE_ROWS) * kv_row
         return total

@@ -191,7 +191,7 @@ def test_compiled_step_compiles_once_for_all_rows_and_once_more_for_batches():
     reqs = engine._active
     assert len(reqs) == 4
     max_pos = max(r.pos for r in reqs)
-    for b, rows in [(1, 32), (1, 40), (1, 64), (1, 90), (2, 40), (4, 64), (3, 90), (4, 33)]:
+    for b, rows in [(1, 32), (1, 40), (1, 96), (1, 64), (2, 40), (4, 96), (4, 64), (3, 90), (4, 33)]:  # 96 = max_seq_len
         tokens = torch.tensor([r.last_token for r in reqs[:b]])
         pos = torch.tensor([r.pos for r in reqs[:b]])
         rows = max(rows, max_pos + 1)
