@@ -12,11 +12,11 @@ Settings (read here, passed into ``inference`` as arguments):
 The model is loaded once per process, never at import and never per task: an inference worker loads it when
 it starts, before it takes a task (:func:`text_generator_preload`, called from the worker-start signals in
 ``tutor.celery``); any other process, or a worker whose preload failed, loads it on its first request. Every
-request of the process goes through one :class:`LockstepBatcher`: a scheduler thread that owns the model and,
-each round, advances every active request by one token, so N concurrent explanations share the device in
-lockstep instead of queueing behind each other. (``SambaYCache`` holds equal-length sequences only, so this
-batcher interleaves per-request decode steps; the continuous-batching engine of ``inference/engine/`` will
-replace it behind the same :class:`TextGenerator` interface with a real batched forward.)
+request of the process goes through one :class:`EngineGenerator`: the continuous-batching engine of
+``inference/engine/`` (static cache slots, one batched forward per decode step over every active request, CUDA
+graphs on a GPU), so N concurrent explanations share the device instead of queueing behind each other.
+``INFERENCE_BACKEND=lockstep`` selects the older :class:`LockstepBatcher` (per-request decode steps interleaved
+by one scheduler thread) instead.
 
     gen = text_generator()
     for delta in gen.generate(prompt, max_new_tokens=256, temperature=0.0, top_p=1.0, seed=1,
@@ -279,16 +279,122 @@ class LockstepBatcher:
         req.out.put(_END)
 
 
-_generator: LockstepBatcher | None = None
+class EngineGenerator:
+    """Serves every request of this process through one continuous-batching :class:`inference.engine.Engine`.
+
+    The engine owns ``max_batch`` static cache slots of ``max_seq_len`` tokens (prompt + reply); requests join
+    and leave the running batch between steps, each decode step is one batched forward over every active
+    request (CUDA-graph replayed on a GPU), and a caller that stops reading frees its slot within one step.
+    ``loader`` returns (model, tokenizer, ModelInfo); it runs once, on first use (or at worker start through
+    :func:`text_generator_preload`), and the engine's stepping thread starts with it.
+    """
+
+    def __init__(self, loader: Callable[[], tuple[Any, Any, ModelInfo]], *, max_batch: int = 8,
+                 max_seq_len: int = 4096) -> None:
+        self._loader = loader
+        self._max_batch, self._max_seq_len = max_batch, max_seq_len
+        self._lock = threading.Lock()
+        self._loaded: tuple[Any, Any, ModelInfo] | None = None
+        self._in_flight = 0
+        self.max_active_seen = 0  # most requests in flight at once (read for metrics/tests)
+
+    def _ensure(self) -> tuple[Any, Any, ModelInfo]:
+        with self._lock:
+            if self._loaded is None:
+                from inference.engine import Engine
+
+                started = time.perf_counter()
+                model, tokenizer, info = self._loader()
+                engine = Engine(model, max_batch=self._max_batch, max_seq_len=self._max_seq_len).start()
+                self._loaded = (engine, tokenizer, info)
+                logger.info("explanation model %s loaded on %s/%s in %.2f s (engine: %d slots x %d tokens)",
+                            info.name, info.device, info.dtype, time.perf_counter() - started, self._max_batch,
+                            self._max_seq_len)
+            return self._loaded
+
+    @property
+    def active_count(self) -> int:
+        """Requests this process is streaming right now."""
+        return self._in_flight
+
+    def info(self) -> ModelInfo:
+        return self._ensure()[2]
+
+    def generate(self, prompt: str, *, max_new_tokens: int, temperature: float, top_p: float, seed: int | None,
+                 should_stop: Callable[[], bool]) -> Iterator[Delta]:
+        """Text deltas of the model's chat reply to ``prompt`` (stops at a stop token or the token budget)."""
+        if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+            raise GatewayError(f"max_new_tokens={max_new_tokens!r} must be an int >= 1")
+        from inference import InferenceError
+        from inference.engine import SamplingParams
+
+        engine, tokenizer, _ = self._ensure()
+        ids = tokenizer.chat_prompt_ids(prompt)
+        # The reply ends when its cache slot is full: the budget is capped by what is left of the slot.
+        budget = min(max_new_tokens, engine.max_seq_len - len(ids))
+        if budget < 1:
+            raise GatewayError(f"the prompt ({len(ids)} tokens) does not fit the engine's slots of "
+                               f"{engine.max_seq_len} tokens (INFERENCE_MAX_SEQ_LEN)")
+        try:
+            params = SamplingParams(max_new_tokens=budget, temperature=float(temperature),
+                                    top_p=float(top_p), seed=seed, stop_ids=frozenset(tokenizer.stop_ids))
+            handle = engine.submit(ids, params)
+        except InferenceError as exc:
+            raise GatewayError(f"cannot start generation: {exc}") from exc
+        return self._drain(handle, tokenizer, should_stop)
+
+    def _drain(self, handle: Any, tokenizer: Any, should_stop: Callable[[], bool]) -> Iterator[Delta]:
+        from inference import InferenceError
+
+        with self._lock:
+            self._in_flight += 1
+            self.max_active_seen = max(self.max_active_seen, self._in_flight)
+        detok, pending = tokenizer.detokenizer(), 0
+        try:
+            while True:
+                if should_stop():
+                    return
+                try:
+                    token = handle.next(timeout=_POLL_S)
+                except TimeoutError:
+                    continue
+                except InferenceError as exc:
+                    raise GatewayError(f"generation failed: {exc}") from exc
+                if token is None:
+                    break
+                pending += 1
+                text = detok.push(token)
+                if text:
+                    yield Delta(text, pending)
+                    pending = 0
+            tail = detok.flush()
+            if tail or pending:
+                yield Delta(tail, pending)
+        finally:
+            handle.cancel()
+            with self._lock:
+                self._in_flight -= 1
+
+
+_generator: TextGenerator | None = None
 _generator_lock = threading.Lock()
 
 
 def text_generator() -> TextGenerator:
-    """This process's generator (created on first call; the model loads on its first request)."""
+    """This process's generator (created on first call; the model loads on its first request or at worker
+    start). ``INFERENCE_BACKEND`` picks it: ``engine`` (default; :class:`EngineGenerator`, continuous batching)
+    or ``lockstep`` (:class:`LockstepBatcher`, the simple per-request stepper)."""
     global _generator
     with _generator_lock:
         if _generator is None:
-            _generator = LockstepBatcher(load_model)
+            backend = str(getattr(settings, "INFERENCE_BACKEND", "engine") or "engine")
+            if backend == "engine":
+                _generator = EngineGenerator(load_model, max_batch=int(settings.INFERENCE_MAX_BATCH),
+                                             max_seq_len=int(settings.INFERENCE_MAX_SEQ_LEN))
+            elif backend == "lockstep":
+                _generator = LockstepBatcher(load_model)
+            else:
+                raise GatewayError(f"INFERENCE_BACKEND={backend!r}: use 'engine' or 'lockstep'")
         return _generator
 
 

@@ -273,7 +273,8 @@ def test_every_production_setting_reaches_the_tutor_processes(main: dict) -> Non
     """A variable production settings read but compose does not pass would silently keep its default."""
     wanted = _production_settings_variables()
     assert {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"} <= wanted, wanted
-    model_only = {"TUTOR_MODEL_DIR", "INFERENCE_DEVICE", "INFERENCE_DTYPE"}  # read where the model is loaded
+    model_only = {"TUTOR_MODEL_DIR", "INFERENCE_DEVICE", "INFERENCE_DTYPE",  # read where the model is loaded
+                  "INFERENCE_BACKEND", "INFERENCE_MAX_BATCH", "INFERENCE_MAX_SEQ_LEN"}
     for name in ("web", "worker", "beat", "inference-worker"):
         needed = wanted if name == "inference-worker" else wanted - model_only
         missing = needed - set(main["services"][name]["environment"])

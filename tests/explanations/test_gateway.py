@@ -1,4 +1,4 @@
-"""tutor.inference_gateway: model loading from settings, labels, and the lockstep batcher."""
+"""tutor.inference_gateway: model loading from settings, labels, and both generators (engine, lockstep)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,15 @@ def _alone(model_dir, prompt: str, n: int) -> str:
     return tokenizer.decode(ids)
 
 
-def test_concurrent_requests_are_stepped_together_and_match_single_generation(tiny_model_dir) -> None:
-    batcher = gw.LockstepBatcher(_loader(tiny_model_dir))
+GENERATORS = {
+    "engine": lambda loader: gw.EngineGenerator(loader, max_batch=4, max_seq_len=512),
+    "lockstep": gw.LockstepBatcher,
+}
+
+
+@pytest.mark.parametrize("backend", sorted(GENERATORS))
+def test_concurrent_requests_are_stepped_together_and_match_single_generation(tiny_model_dir, backend) -> None:
+    batcher = GENERATORS[backend](_loader(tiny_model_dir))
     prompts = ["Solve 2x = 4.", "What is 1/2 + 1/3? Explain step by step."]
     outputs: dict[str, str] = {}
     tokens: dict[str, int] = {}
@@ -46,10 +53,11 @@ def test_concurrent_requests_are_stepped_together_and_match_single_generation(ti
         assert outputs[prompt] == _alone(tiny_model_dir, prompt, 60)
 
 
-def test_should_stop_frees_the_slot(tiny_model_dir) -> None:
-    batcher = gw.LockstepBatcher(_loader(tiny_model_dir))
+@pytest.mark.parametrize("backend", sorted(GENERATORS))
+def test_should_stop_frees_the_slot(tiny_model_dir, backend) -> None:
+    batcher = GENERATORS[backend](_loader(tiny_model_dir))
     seen = []
-    for delta in batcher.generate("Explain.", max_new_tokens=10_000, temperature=0.0, top_p=1.0, seed=0,
+    for delta in batcher.generate("Explain.", max_new_tokens=400, temperature=0.0, top_p=1.0, seed=0,
                                   should_stop=lambda: len(seen) >= 5):
         seen.append(delta)  # noqa: PERF402 - should_stop reads seen while the stream runs
     assert len(seen) == 5
@@ -83,3 +91,25 @@ def test_bad_model_settings_fail_with_the_setting_named(settings, tmp_path) -> N
     settings.INFERENCE_DEVICE, settings.INFERENCE_DTYPE = "gpu0", "auto"
     with pytest.raises(gw.GatewayError, match="INFERENCE_DEVICE"):
         gw.load_model()
+
+
+def test_the_backend_setting_picks_the_generator(settings) -> None:
+    for backend, cls in (("engine", gw.EngineGenerator), ("lockstep", gw.LockstepBatcher)):
+        settings.INFERENCE_BACKEND = backend
+        gw.reset_text_generator()
+        assert isinstance(gw.text_generator(), cls)
+    settings.INFERENCE_BACKEND = "vllm"
+    gw.reset_text_generator()
+    with pytest.raises(gw.GatewayError, match="INFERENCE_BACKEND"):
+        gw.text_generator()
+    gw.reset_text_generator()
+
+
+def test_the_engine_caps_the_budget_at_its_slot_and_refuses_a_prompt_that_cannot_fit(tiny_model_dir) -> None:
+    gen = gw.EngineGenerator(_loader(tiny_model_dir), max_batch=2, max_seq_len=64)
+    deltas = list(gen.generate("Hi.", max_new_tokens=100_000, temperature=0.0, top_p=1.0, seed=0,
+                               should_stop=lambda: False))
+    prompt_len = len(gen._ensure()[1].chat_prompt_ids("Hi."))
+    assert sum(d.tokens for d in deltas) == 64 - prompt_len  # ended at "length" when the slot was full
+    with pytest.raises(gw.GatewayError, match="does not fit"):
+        gen.generate("x" * 200, max_new_tokens=5, temperature=0.0, top_p=1.0, seed=0, should_stop=lambda: False)

@@ -147,6 +147,9 @@ TUTOR_MODEL_DIR = ""  # "" = the bundled small model if present, else a tiny ran
 INFERENCE_DEVICE = "auto"  # auto (cuda when available) | cpu | cuda | cuda:N
 INFERENCE_DTYPE = "auto"  # auto (bfloat16 on GPU, float32 on CPU) | float32 | bfloat16 | float16
 EXPLANATION_MAX_NEW_TOKENS = 768  # token budget of one explanation
+INFERENCE_BACKEND = "engine"  # engine (continuous batching, inference.engine) | lockstep (simple stepper)
+INFERENCE_MAX_BATCH = 8  # engine cache slots: explanations generated together by one worker process
+INFERENCE_MAX_SEQ_LEN = 4096  # engine slot length in tokens (prompt + reply)
 EXPLANATION_TEMPERATURE = 0.0  # 0 = greedy
 EXPLANATION_TOP_P = 1.0
 EXPLANATION_RUNNER = "thread"  # thread: background thread of this process (embedded) | celery: inference queue
