@@ -7,7 +7,10 @@
 
 Sections (each writes its numbers into DIR/engine.json as soon as it ends):
 
-* ``roofline``: batch-1 decode at a 2K-token context, graphs and eager. Roofline = bytes a step must read
+* ``roofline``: batch-1 decode at a 2K-token context for each of `--variants` (compiled = the default GPU path,
+  compiled_plain = the same with Inductor's default options, graphs = graphs of the model's own modules, eager),
+  with the compile + capture time, a 1000-token jump into the last key-row bucket (capture time, new Dynamo
+  frames), the replayed logits against the eager modules, and with `--profile` the kernels of one replay. Roofline = bytes a step must read
   (every weight once, the tied embedding once as the LM head; the shared K/V rows read by the 8 attention layers
   over the context; the ring buffers; the Mamba states) over the device-to-device copy bandwidth measured in
   the same run (bytes read + written per second).
