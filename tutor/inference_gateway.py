@@ -305,11 +305,16 @@ class EngineGenerator:
 
                 started = time.perf_counter()
                 model, tokenizer, info = self._loader()
-                engine = Engine(model, max_batch=self._max_batch, max_seq_len=self._max_seq_len).start()
+                engine = Engine(model, max_batch=self._max_batch, max_seq_len=self._max_seq_len)
+                # On a GPU the decode step is compiled and graph-captured on first use (about two minutes for
+                # the 3.8B model): pay it here, at worker start, not during a student's first explanation.
+                # A CPU engine has no graphs and returns at once.
+                captured = engine.warmup(sorted({min(1024, self._max_seq_len - 1), self._max_seq_len - 1}))
+                engine.start()
                 self._loaded = (engine, tokenizer, info)
-                logger.info("explanation model %s loaded on %s/%s in %.2f s (engine: %d slots x %d tokens)",
-                            info.name, info.device, info.dtype, time.perf_counter() - started, self._max_batch,
-                            self._max_seq_len)
+                logger.info("explanation model %s loaded on %s/%s in %.2f s (engine: %d slots x %d tokens, "
+                            "%d decode graphs captured)", info.name, info.device, info.dtype,
+                            time.perf_counter() - started, self._max_batch, self._max_seq_len, captured)
             return self._loaded
 
     @property
