@@ -31,8 +31,11 @@ def native_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSta
         stack.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope, not session: Playwright's sync API keeps an asyncio loop marked as running in this thread
+    # while it is open, which makes every later pytest-asyncio test fail ("cannot be called from a running event
+    # loop"). Closing it at the end of the module keeps the rest of the session clean.
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
