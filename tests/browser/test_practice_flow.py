@@ -8,11 +8,11 @@ never downloads a browser.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.chromium import chromium_page
 from tutor import curriculum_gateway as cg
 from tutor.models import ProblemInstance, ProblemTemplate, SkillMastery, User
 from tutor.services.curriculum import curriculum_load
@@ -21,29 +21,12 @@ from tutor.services.school import classroom_create
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
 def browser_page():
-    # Playwright's sync API runs an event loop in this thread; the test body's ORM calls are still sync.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    assert Path(executable).exists(), f"Chromium not found at {executable}: install Debian's chromium or set CHROMIUM"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        yield page, errors
-        context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with chromium_page(width=1280, height=900) as opened:
+        yield opened
 
 
 def _serve_only_typed_templates() -> None:

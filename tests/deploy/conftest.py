@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .native_stack import NativeStack, StackError
+from tests.chromium import CHROMIUM_ARGS
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from .native_stack import NativeStack, StackError
 
 
 @pytest.fixture(scope="session")

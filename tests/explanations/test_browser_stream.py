@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.chromium import CHROMIUM_ARGS
 from tests.explanations.conftest import answered_wrongly, redis_url
 from tests.explanations.e2e import session_for
 from tests.explanations.servers import e2e_env, start_daphne
@@ -20,8 +21,6 @@ from tests.explanations.servers import e2e_env, start_daphne
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TOKENS = 300
 
 
