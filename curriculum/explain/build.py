@@ -7,6 +7,8 @@
 * train: template seeds ``0 .. N-1`` of every template (all inside ``TRAIN_SEEDS``);
 * val: ``--val-seeds`` seeds per template from ``eval_problem_seeds`` (inside ``EVAL_SEEDS``), for the
   validation loss only.
+* ``--drill-share F``: that fraction of the training file is arithmetic drill
+  (:mod:`curriculum.explain.drill`, indices ``0 .. K-1`` of ``TRAIN_SEEDS``), appended after the templates.
 
 Each template gets its own ``random.Random(f"{seed}:{split}:{template_id}")`` and is parsed in the worker
 from the source text loaded once here, so the files depend only on the arguments and the curriculum, not on
@@ -29,6 +31,7 @@ from typing import Any
 
 from curriculum.errors import CurriculumError
 from curriculum.explain.corpus import generate_corpus
+from curriculum.explain.drill import drill_examples
 from curriculum.explain.errors import ExplainError
 from curriculum.explain.seeds import TRAIN_SEEDS, eval_problem_seeds, family_of
 from curriculum.templates import load_templates, parse_template
@@ -73,12 +76,20 @@ def _examples_for(args: tuple[str, str, str, list[int], str, int, float]
     return examples, skipped
 
 
+def _drill_chunk(args: tuple[int, int, int]) -> list[dict[str, Any]]:
+    """Worker: drill examples ``start .. stop-1`` (training split)."""
+    start, stop, seed = args
+    return list(drill_examples(range(start, stop), "train", seed))
+
+
 def build_corpus(out: Path, *, train_seeds: int, val_seeds: int, seed: int = 0, mistake_rate: float = 0.5,
                  families: Sequence[str] = (), templates_path: str | None = None, workers: int = 1,
-                 echo: Callable[[str], None] = print) -> dict[str, SplitReport]:
+                 drill_share: float = 0.0, echo: Callable[[str], None] = print) -> dict[str, SplitReport]:
     """Write ``out/train.jsonl.gz`` and (if ``val_seeds``) ``out/val.jsonl.gz``; return a report per split."""
     if not 1 <= train_seeds <= len(TRAIN_SEEDS) or val_seeds < 0 or workers < 1:
         raise ExplainError(f"need 1 <= train_seeds <= {len(TRAIN_SEEDS)}, val_seeds >= 0, workers >= 1")
+    if not 0.0 <= drill_share < 1.0:
+        raise ExplainError(f"drill_share={drill_share} must be in [0, 1)")
     templates = load_templates(templates_path)
     wanted = set(families)
     known = {family_of(t) for t in templates.values()}
@@ -102,6 +113,14 @@ def build_corpus(out: Path, *, train_seeds: int, val_seeds: int, seed: int = 0, 
                     f.write(json.dumps(ex, ensure_ascii=False) + "\n")
                     report.families[ex["family"]] += 1
                     report.kinds[ex["kind"]] += 1
+            if name == "train" and drill_share > 0:
+                total = round(sum(report.families.values()) * drill_share / (1.0 - drill_share))
+                chunks = [(i, min(i + 2000, total), seed) for i in range(0, total, 2000)]
+                for examples in pool.map(_drill_chunk, chunks):
+                    for ex in examples:
+                        f.write(json.dumps(ex, ensure_ascii=False) + "\n")
+                        report.families[ex["family"]] += 1
+                        report.kinds[ex["kind"]] += 1
         for line in report.lines(len(chosen)):
             echo(line)
         reports[name] = report
@@ -118,12 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--families", default="", help="comma-separated skill families (default: all)")
     ap.add_argument("--templates", default=None, help="template file or directory (default: shipped)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--drill-share", type=float, default=0.0,
+                    help="fraction of the training file that is arithmetic drill (curriculum.explain.drill)")
     args = ap.parse_args(argv)
     try:
         build_corpus(args.out, train_seeds=args.train_seeds, val_seeds=args.val_seeds, seed=args.seed,
                      mistake_rate=args.mistake_rate, families=[f.strip() for f in args.families.split(",")
                                                                if f.strip()],
-                     templates_path=args.templates, workers=args.workers)
+                     templates_path=args.templates, workers=args.workers, drill_share=args.drill_share)
     except CurriculumError as exc:
         ap.exit(2, f"error: {exc}\n")
     return 0

@@ -14,10 +14,12 @@ varies, chosen with the caller's ``random.Random`` (same rng state, same text):
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from curriculum.explain.errors import ExplainError
 from curriculum.explain.prompt import MAX_FEEDBACK, MAX_STUDENT_ANSWER, clean_text
+from curriculum.solutions.steps import Step
 from curriculum.templates.model import ProblemInstance
 
 OPENERS = (
@@ -79,7 +81,16 @@ def render_reasoning(instance: ProblemInstance, rng: random.Random, *, mistake: 
     if instance.solution is None or not instance.solution.steps:
         raise ExplainError(f"instance {instance.template_id}#{instance.seed} has no worked solution "
                            "(instantiate it with with_solution=True)")
-    final = final_answer_latex(instance)
+    return render_steps(instance.solution.steps, final_answer_latex(instance), rng, mistake=mistake)
+
+
+def render_steps(steps: Sequence[Step], final: str, rng: random.Random, *, mistake: Mistake | None = None) -> str:
+    r"""The wording of :func:`render_reasoning` around any worked-solution ``steps`` ending in
+    ``$\boxed{final}$`` (also used for the arithmetic drill, which has no template instance)."""
+    if not isinstance(rng, random.Random):
+        raise ExplainError(f"rng must be a random.Random, got {type(rng).__name__}")
+    if not steps or not final.strip():
+        raise ExplainError("render_steps needs at least one step and a final answer")
     parts: list[str] = []
     if mistake is None:
         parts.append(rng.choice(OPENERS))
@@ -94,7 +105,7 @@ def render_reasoning(instance: ProblemInstance, rng: random.Random, *, mistake: 
     label = rng.choice(STEP_LABELS)
     display = rng.choice(DISPLAYS)
     previous = ""
-    for i, step in enumerate(instance.solution.steps, 1):
+    for i, step in enumerate(steps, 1):
         line = label.format(i=i) + step.text.strip()
         latex = step.latex.strip()
         if latex and (latex != previous or line.endswith(":")):

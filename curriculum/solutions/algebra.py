@@ -11,6 +11,7 @@ import sympy as sp
 
 from curriculum.solutions.arithmetic import LA, L, as_number, evaluate_steps
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
+from curriculum.solutions.work import arithmetic_work
 from curriculum.templates.expr import rebuild, reevaluate
 
 X = sp.Symbol("x")
@@ -51,6 +52,27 @@ def _rel_type(rel: Any) -> type:
     raise SolverError(f"expected an equation or inequality, got {rel}")
 
 
+def _par(value: Any) -> str:
+    value = sp.sympify(value)
+    return f"\\left({L(value)}\\right)" if value.could_extract_minus_sign() else L(value)
+
+
+def _chain(op: str, a: Any, b: Any, result: Any) -> str:
+    r"""LaTeX ``a op b = ... = result`` with the written-out arithmetic of ``curriculum.solutions.work`` when
+    it is a plain chain (integers), else just ``a op b = result``."""
+    work = arithmetic_work(op, a, b, result=result)
+    if work and work.count("$") == 2 and work.startswith("$") and work.endswith("$"):
+        return work[1:-1]
+    sym = {"+": "+", "-": "-", "*": r"\cdot", "/": r"\div"}[op]
+    return f"{L(a)} {sym} {_par(b)} = {L(result)}"
+
+
+def _work_text(op: str, a: Any, b: Any, result: Any) -> str:
+    """Markdown working for a op b (a sentence for decimals), or ``$a op b = result$``."""
+    work = arithmetic_work(op, a, b, result=result)
+    return work or f"${_chain(op, a, b, result)}$"
+
+
 def _show(lhs: Any, rel: type, rhs: Any) -> str:
     return f"{L(lhs)} {REL[rel]} {L(rhs)}"
 
@@ -81,22 +103,24 @@ def linear_steps(s: StepList, rel_expr: Any, v: sp.Symbol) -> tuple[type, sp.Exp
     if a2 != 0:
         word = "Subtract" if a2 > 0 else "Add"
         s.add(f"{word} ${L(abs(a2) * v)}$ {'from' if a2 > 0 else 'to'} both sides to collect the "
-              f"${L(v)}$-terms on the left.", _show(_side(a1 - a2, b1, v), rel, b2))
+              f"${L(v)}$-terms on the left: ${L(a1 * v)} {_signed(-a2 * v)} = {L((a1 - a2) * v)}$.",
+              _show(_side(a1 - a2, b1, v), rel, b2))
         a1, a2 = a1 - a2, 0
     if a1 == 0:
         raise SolverError("the variable cancels out: no unique solution")
     if b1 != 0:
         word = "Subtract" if b1 > 0 else "Add"
-        s.add(f"{word} ${L(abs(b1))}$ {'from' if b1 > 0 else 'to'} both sides.", _show(a1 * v, rel, b2 - b1))
+        s.add(f"{word} ${L(abs(b1))}$ {'from' if b1 > 0 else 'to'} both sides: "
+              f"{_work_text('-', b2, b1, b2 - b1)}.", _show(a1 * v, rel, b2 - b1))
         b2, b1 = b2 - b1, 0
     value = sp.nsimplify(b2 / a1)
     if a1 != 1:
         if a1 < 0 and rel is not sp.Eq:
             rel = FLIP[rel]
-            s.add(f"Divide both sides by ${L(a1)}$. Dividing by a negative number reverses the inequality sign.",
-                  _show(v, rel, value))
+            s.add(f"Divide both sides by ${L(a1)}$: {_work_text('/', b2, a1, value)}. Dividing by a negative "
+                  "number reverses the inequality sign.", _show(v, rel, value))
         else:
-            s.add(f"Divide both sides by ${L(a1)}$.", _show(v, rel, value))
+            s.add(f"Divide both sides by ${L(a1)}$: {_work_text('/', b2, a1, value)}.", _show(v, rel, value))
     return rel, value
 
 
@@ -153,18 +177,28 @@ def linear_system(given: Mapping[str, Any], params: Mapping[str, Any]) -> Solver
                   rf"\begin{{cases}} {L(k1 * a1 * X + k1 * b1 * Y)} = {L(k1 * c1)} \\ "
                   rf"{L(k2 * a2 * X + k2 * b2 * Y)} = {L(k2 * c2)} \end{{cases}}")
         same = sp.sign(b1) == sp.sign(b2)
+        op = "-" if same else "+"
         ea = k1 * a1 - k2 * a2 if same else k1 * a1 + k2 * a2
         ec = k1 * c1 - k2 * c2 if same else k1 * c1 + k2 * c2
-        s.add(f"{'Subtract' if same else 'Add'} the equations to eliminate $y$.", f"{L(ea * X)} = {L(ec)}")
+        s.add(f"{'Subtract' if same else 'Add'} the equations to eliminate $y$: for the $x$-terms "
+              f"${_chain(op, k1 * a1, k2 * a2, ea)}$, on the right ${_chain(op, k1 * c1, k2 * c2, ec)}$.",
+              f"{L(ea * X)} = {L(ec)}")
     else:
         ea, ec = (a1, c1) if b1 == 0 else (a2, c2)
         s.add("One equation has no $y$-term; use it directly.", f"{L(ea * X)} = {L(ec)}")
     xv = sp.nsimplify(ec / ea)
-    s.add(f"Divide by {L(ea)}.", f"x = {L(xv)}")
+    s.add(f"Divide by {L(ea)}: {_work_text('/', ec, ea, xv)}." if ea != 1 else "This gives $x$.", f"x = {L(xv)}")
     a, b, c = (a1, b1, c1) if b1 != 0 else (a2, b2, c2)
     yv = sp.nsimplify((c - a * xv) / b)
-    s.add(f"Substitute $x = {L(xv)}$ into an equation with a $y$-term and solve for $y$.",
-          rf"{L(a)} \cdot {L(xv) if xv >= 0 else '(' + L(xv) + ')'} + {L(b * Y)} = {L(c)} \;\Rightarrow\; y = {L(yv)}")
+    p = a * xv
+    then = r" \;\Rightarrow\; "
+    chain = [rf"{L(a)} \cdot {_par(xv)} + {L(b * Y)} = {L(c)}"]
+    if a != 0:
+        chain.append(f"{L(p)} {_signed(b * Y)} = {L(c)}")
+        chain.append(f"{L(b * Y)} = {_chain('-', c, p, c - p)}")
+    if b != 1:
+        chain.append(f"y = {_chain('/', c - p, b, yv)}")
+    s.add(f"Substitute $x = {L(xv)}$ into an equation with a $y$-term and solve for $y$.", then.join(chain))
     s.add(f"Check in the other equation; the solution is the point $({L(xv)}, {L(yv)})$.")
     return s.done(sp.And(sp.Eq(X, xv), sp.Eq(Y, yv)))
 
@@ -234,7 +268,9 @@ def combine_like_terms(given: Mapping[str, Any], params: Mapping[str, Any]) -> S
     parts = []
     for mono, coeffs in groups.items():
         if len(coeffs) > 1:
-            parts.append(rf"({' + '.join(L(c) for c in coeffs)}){'' if mono == 1 else L(mono)}".replace("+ -", "- "))
+            total = sum(coeffs)
+            parts.append(rf"({' + '.join(L(c) for c in coeffs)}){'' if mono == 1 else L(mono)}".replace("+ -", "- ")
+                         + f" = {L(total * mono)}")
     if parts:
         s.add("Group like terms (same variables with the same powers) and add their coefficients.",
               r",\quad ".join(parts))
@@ -512,8 +548,10 @@ def line_through(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverR
     m = inner.result
     s = StepList(list(inner.steps))
     b = y1 - m * x1
+    p = m * x1
     s.add(f"Find the intercept $b$ from $y = mx + b$ with the point $({L(x1)}, {L(y1)})$.",
-          rf"{L(y1)} = {L(m)} \cdot {'(' + L(x1) + ')' if x1 < 0 else L(x1)} + b \;\Rightarrow\; b = {L(b)}")
+          rf"{L(y1)} = {L(m)} \cdot {_par(x1)} + b \;\Rightarrow\; {L(y1)} = {L(p)} + b \;\Rightarrow\; "
+          rf"b = {_chain('-', y1, p, b)}")
     s.add("Write the equation of the line.", f"y = {L(m * X + b)}")
     return s.done(sp.Eq(Y, m * X + b))
 

@@ -9,6 +9,7 @@ from typing import Any
 import sympy as sp
 
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
+from curriculum.solutions.work import arithmetic_work
 from curriculum.templates.expr import rebuild, reevaluate
 from curriculum.templates.render import to_latex
 
@@ -87,6 +88,22 @@ def _get(e: sp.Basic, path: tuple[int, ...]) -> sp.Basic:
     return e
 
 
+def _binary_work(node: sp.Basic, value: Any) -> str | None:
+    """The written-out arithmetic of one operation on two numbers (``curriculum.solutions.work``)."""
+    if len(node.args) != 2:
+        return None
+    a, b = node.args
+    if isinstance(node, sp.Add):
+        return arithmetic_work("+", a, b, LA(node), value)
+    if isinstance(node, sp.Mul):
+        if isinstance(b, sp.Pow) and b.exp == -1:
+            return arithmetic_work("/", a, b.base, None, value)
+        if isinstance(a, sp.Pow) and a.exp == -1 or sp.Integer(-1) in (a, b):
+            return None
+        return arithmetic_work("*", a, b, None, value)
+    return None
+
+
 @solver("evaluate", required=("expression",))
 def evaluate_steps(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult:
     """Evaluate a numeric expression one operation at a time, in the order of operations."""
@@ -102,9 +119,19 @@ def evaluate_steps(given: Mapping[str, Any], params: Mapping[str, Any]) -> Solve
             break
         path = paths[0]
         node = _get(e, path)
-        value = reevaluate(node)
-        s.add(f"{_op_name(node)}: ${LA(node)} = {L(value)}$.", LA(_replace(e, path, value)) if path else L(value))
-        e = _replace(e, path, value)
+        if isinstance(node, sp.Add | sp.Mul) and len(node.args) > 2:
+            # one operation at a time, left to right: 3 + 4 + 5 -> 7 + 5 -> 12
+            sub = rebuild(node.func, list(node.args[:2]))
+            value = reevaluate(sub)
+            new = rebuild(node.func, [value, *node.args[2:]])
+        else:
+            sub, value = node, reevaluate(node)
+            new = value
+        work = _binary_work(sub, value)
+        text = f"{_op_name(sub)}: {work}." if work else f"{_op_name(sub)}: ${LA(sub)} = {L(value)}$."
+        after = _replace(e, path, new)
+        s.add(text, LA(after) if path or new is not value else L(value))
+        e = after
     result = reevaluate(e)
     return s.done(result)
 

@@ -1,0 +1,283 @@
+r"""Written-out arithmetic for worked solutions: the sub-steps a student (or a small model) needs to get
+one sum, difference, product or quotient right, instead of the result in one jump.
+
+``arithmetic_work(op, a, b)`` returns Markdown with ``$...$`` math such as ``$-14 + 24 = 24 - 14 = 10$``,
+``$47 + 38 = (40 + 30) + (7 + 8) = 70 + 15 = 85$``, ``$23 \cdot 4 = 20 \cdot 4 + 3 \cdot 4 = 80 + 12 = 92$``,
+a decimal product through the whole-number product and the count of decimal places, or a quotient by
+short long division. It works with exact :class:`~decimal.Decimal` values and returns ``None`` (the caller
+then states the result as before) when an operand is not a terminating decimal, the quotient is not exact,
+or the exact result does not print as the solver's own result. Every chain is an equality of exact values;
+the tests check each one with :class:`fractions.Fraction`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sympy as sp
+
+from curriculum.templates.render import to_latex
+
+OPS = ("+", "-", "*", "/")
+
+
+def as_decimal(value: Any) -> Decimal | None:
+    """The exact decimal a SymPy number prints as (``22.31``), or None (a fraction such as 1/3, a symbol)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if not isinstance(value, sp.Basic) or not value.is_number:
+        return None
+    if value.is_Integer:
+        return Decimal(int(value))
+    if not value.is_Float:
+        return None
+    try:
+        d = Decimal(to_latex(value))
+    except InvalidOperation:
+        return None
+    if abs(float(value) - float(d)) > 1e-9 * max(1.0, abs(float(d))):
+        return None
+    return d
+
+
+def fmt(d: Decimal) -> str:
+    """``Decimal`` as plain decimal LaTeX without trailing zeros (``23.18``, ``-90``, ``0.5``)."""
+    d = d.normalize()
+    if d == 0:
+        return "0"
+    return format(d, "f")
+
+
+def _places(d: Decimal) -> int:
+    exp = d.normalize().as_tuple().exponent
+    return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def _padded(d: Decimal, places: int) -> str:
+    return format(d.quantize(Decimal(1).scaleb(-places)), "f") if places else fmt(d)
+
+
+def _par(d: Decimal) -> str:
+    return f"({fmt(d)})" if d < 0 else fmt(d)
+
+
+def _is_int(d: Decimal) -> bool:
+    return d == d.to_integral_value()
+
+
+# ---------------------------------------------------------------- sums and differences
+
+
+def _carries(a: int, b: int) -> bool:
+    """True when column addition of a + b carries in some column."""
+    while a or b:
+        if a % 10 + b % 10 >= 10:
+            return True
+        a, b = a // 10, b // 10
+    return False
+
+
+def _borrows(p: int, n: int) -> bool:
+    """True when column subtraction of p - n (p >= n) borrows in some column."""
+    while n:
+        if p % 10 < n % 10:
+            return True
+        p, n = p // 10, n // 10
+    return False
+
+
+def _pos_add(a: Decimal, b: Decimal) -> list[str]:
+    """Chain for a + b with a, b > 0 (expressions after ``a + b``, without the final value)."""
+    if _is_int(a) and _is_int(b):
+        ai, bi = int(a), int(b)
+        if ai >= 10 and bi >= 10 and _carries(ai, bi):
+            at, au, bt, bu = ai - ai % 10, ai % 10, bi - bi % 10, bi % 10
+            return [f"({at} + {bt}) + ({au} + {bu})", f"{at + bt} + {au + bu}"]
+        return []
+    k = max(_places(a), _places(b))
+    ai, bi = int(a), int(b)
+    af, bf = a - ai, b - bi
+    if ai == 0 and bi == 0:
+        shown = f"{_padded(a, k)} + {_padded(b, k)}"
+        return [shown] if shown != f"{fmt(a)} + {fmt(b)}" else []
+    out = [f"({ai} + {bi}) + ({_padded(af, k)} + {_padded(bf, k)})", f"{ai + bi} + {fmt(af + bf)}"]
+    return out
+
+
+def _pos_sub(p: Decimal, n: Decimal) -> list[str]:
+    """Chain for p - n with p >= n > 0."""
+    if _is_int(p) and _is_int(n):
+        pi, ni = int(p), int(n)
+        if ni >= 10 and ni % 10 and _borrows(pi, ni):
+            nt, nu = ni - ni % 10, ni % 10
+            return [f"{pi} - {nt} - {nu}", f"{pi - nt} - {nu}"]
+        return []
+    k = max(_places(p), _places(n))
+    shown = f"{_padded(p, k)} - {_padded(n, k)}"
+    return [shown] if shown != f"{fmt(p)} - {fmt(n)}" else []
+
+
+def _neg(chain: list[str]) -> list[str]:
+    return [f"-({x})" for x in chain]
+
+
+def add_chain(a: Decimal, b: Decimal) -> list[str]:
+    """Expressions equal to a + b, from the first rewriting to just before the result."""
+    if a == 0 or b == 0:
+        return []
+    if a > 0 and b > 0:
+        return _pos_add(a, b)
+    if a < 0 and b < 0:
+        return [f"-({fmt(-a)} + {fmt(-b)})", *_neg(_pos_add(-a, -b))]
+    p, n = (a, -b) if a > 0 else (b, -a)
+    if p >= n:
+        return [f"{fmt(p)} - {fmt(n)}", *_pos_sub(p, n)]
+    return [f"-({fmt(n)} - {fmt(p)})", *_neg(_pos_sub(n, p))]
+
+
+def sum_latex(a: Decimal, b: Decimal) -> str:
+    """``a + b`` as written with signs merged: ``-73 - 17`` for a = -73, b = -17."""
+    return f"{fmt(a)} - {fmt(-b)}" if b < 0 else f"{fmt(a)} + {fmt(b)}"
+
+
+# ---------------------------------------------------------------- products
+
+
+def _pos_mul_int(a: int, b: int) -> list[str]:
+    """Chain for a · b with positive integers, by place value of one factor."""
+    if a >= 10 and b >= 10:
+        bt, bu = b - b % 10, b % 10
+        if bu == 0:
+            return []
+        return [rf"{a} \cdot {bt} + {a} \cdot {bu}", f"{a * bt} + {a * bu}"]
+    if 2 <= b <= 9 and a >= 10 and a % 10:
+        at, au = a - a % 10, a % 10
+        return [rf"{at} \cdot {b} + {au} \cdot {b}", f"{at * b} + {au * b}"]
+    if 2 <= a <= 9 and b >= 10 and b % 10:
+        bt, bu = b - b % 10, b % 10
+        return [rf"{a} \cdot {bt} + {a} \cdot {bu}", f"{a * bt} + {a * bu}"]
+    return []
+
+
+def _chain_text(start: str, chain: list[str], result: str) -> str:
+    items = [start]
+    for x in [*chain, result]:
+        if x != items[-1]:
+            items.append(x)
+    return " = ".join(items)
+
+
+def _mul_work(a: Decimal, b: Decimal, shown: str) -> str:
+    r = a * b
+    neg = (a < 0) != (b < 0) and r != 0
+    pa, pb = abs(a), abs(b)
+    if _is_int(pa) and _is_int(pb):
+        inner = _pos_mul_int(int(pa), int(pb))
+        if a < 0 or b < 0:
+            head = rf"{fmt(pa)} \cdot {fmt(pb)}"
+            chain = [f"-({head})" if neg else head, *(_neg(inner) if neg else inner)]
+        else:
+            chain = inner
+        return f"${_chain_text(shown, chain, fmt(r))}$"
+    ka, kb = _places(pa), _places(pb)
+    ia, ib = int(pa.scaleb(ka)), int(pb.scaleb(kb))
+    whole = _chain_text(rf"{ia} \cdot {ib}", _pos_mul_int(ia, ib), str(ia * ib))
+    sign = "; the signs differ, so the product is negative" if neg else ""
+    places = f"{ka} + {kb} = {ka + kb}" if ka and kb else str(ka + kb)
+    return (f"${shown}$: multiply without the decimal points, ${whole}$; the factors have ${places}$ "
+            f"decimal place{'s' if ka + kb > 1 else ''}{sign}, so ${shown} = {fmt(r)}$")
+
+
+# ---------------------------------------------------------------- quotients
+
+
+def long_division(a: int, b: int) -> list[str]:
+    r"""Short long-division steps for ``a / b`` (``a >= 0``, ``b >= 2``, exact): ``["46 \div 7 = 6
+    \text{ r } 4", "49 \div 7 = 7"]``; empty when the quotient has one digit."""
+    if a < 0 or b < 2 or a % b:
+        raise ValueError("long_division needs a >= 0, b >= 2 and an exact quotient")
+    steps: list[str] = []
+    rem, started = 0, False
+    for ch in str(a):
+        cur = rem * 10 + int(ch)
+        if not started and cur < b:
+            rem = cur
+            continue
+        started = True
+        q, rem = divmod(cur, b)
+        steps.append(rf"{cur} \div {b} = {q}" + (rf" \text{{ r }} {rem}" if rem else ""))
+    return steps if len(steps) > 1 else []
+
+
+def _div_work(a: Decimal, b: Decimal, shown: str) -> str | None:
+    if b == 0:
+        return None
+    r = a / b
+    neg = (a < 0) != (b < 0) and r != 0
+    pa, pb = abs(a), abs(b)
+    parts: list[str] = []
+    kb = _places(pb)
+    if kb:
+        sa, sb = pa.scaleb(kb), pb.scaleb(kb)
+        parts.append(rf"multiply both numbers by {10 ** kb} so that the divisor is a whole number, "
+                     rf"${fmt(pa)} \div {fmt(pb)} = {fmt(sa)} \div {fmt(sb)}$")
+        pa, pb = sa, sb
+    ka = _places(pa)
+    ia, ib = int(pa.scaleb(ka)), int(pb)
+    if ib < 1 or ia % ib:
+        return None
+    q = ia // ib
+    steps = long_division(ia, ib) if ib >= 2 and ia % (10 * ib) else []
+    if ka:
+        inner = "; ".join(f"${s}$" for s in steps)
+        parts.append(rf"divide without the decimal point, ${ia} \div {ib} = {q}$" +
+                     (f" ({inner})" if inner else ""))
+        parts.append(f"{fmt(pa)} has {ka} decimal place{'s' if ka > 1 else ''}, so "
+                     rf"${fmt(pa)} \div {fmt(pb)} = {fmt(Decimal(q).scaleb(-ka))}$")
+    elif steps:
+        parts.append("long division: " + "; ".join(f"${s}$" for s in steps) +
+                     rf", so ${ia} \div {ib} = {q}$")
+    if neg:
+        parts.append("the signs differ, so the quotient is negative")
+    if not parts:
+        return f"${shown} = {fmt(r)}$"
+    return f"${shown}$: " + "; ".join(parts) + f". So ${shown} = {fmt(r)}$"
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def arithmetic_work(op: str, a: Any, b: Any, shown: str | None = None, result: Any = None) -> str | None:
+    r"""Markdown working for ``a op b`` (op one of ``+ - * /``), starting from ``shown`` (default: the
+    operation written out). ``None`` when either number is not a terminating decimal, a quotient is not
+    exact, or ``result`` (the solver's value, if given) does not print as the exact result."""
+    if op not in OPS:
+        raise ValueError(f"op must be one of {OPS}")
+    da, db = as_decimal(a), as_decimal(b)
+    if da is None or db is None:
+        return None
+    if op == "-":
+        op, db = "+", -db
+    if op == "+":
+        exact = da + db
+        start = shown or sum_latex(da, db)
+        text = f"${_chain_text(start, add_chain(da, db), fmt(exact))}$"
+    elif op == "*":
+        exact = da * db
+        text = _mul_work(da, db, shown or rf"{_par(da)} \cdot {_par(db)}")
+    else:
+        if db == 0:
+            return None
+        exact = da / db
+        if exact != exact.quantize(Decimal(1).scaleb(-12)):
+            return None
+        work = _div_work(da, db, shown or rf"{fmt(da)} \div {_par(db)}")
+        if work is None:
+            return None
+        text = work
+    if result is not None:
+        dr = as_decimal(result)
+        if dr is None or dr != exact:
+            return None
+    return text
