@@ -9,7 +9,7 @@ from typing import Any
 import sympy as sp
 
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
-from curriculum.solutions.work import arithmetic_work
+from curriculum.solutions.work import arithmetic_work, decimal_division
 from curriculum.templates.expr import rebuild, reevaluate
 from curriculum.templates.render import to_latex
 
@@ -224,6 +224,15 @@ def _dec(value: Any) -> str:
     return L(sp.Float(value, 15)) if not (isinstance(value, sp.Basic) and value.is_Integer) else L(value)
 
 
+def _short_decimal(r: sp.Rational, places: int = 4) -> bool:
+    """True when r is a decimal with at most ``places`` digits after the point."""
+    q = int(r.q)
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1 and (r * 10**places).is_Integer
+
+
 @solver("percent", required=("a", "b"), params=("kind",))
 def percent(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult:
     """Percent problems. kind=of: a% of b. kind=change: percent change from a to b.
@@ -248,6 +257,20 @@ def percent(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult
         diff = b - a
         result = reevaluate(diff / a * 100)
         s.add("Find the change: new value minus original value.", f"{_dec(b)} - {_dec(a)} = {_dec(diff)}")
+        exact = sp.Rational(result) if isinstance(result, sp.Rational) else None
+        if a.is_Integer and b.is_Integer and exact is not None and a > 0 \
+                and not _short_decimal(exact):
+            num, den = int(abs(diff)) * 100, int(a)
+            whole, after, approx = decimal_division(num, den, 5)
+            sign = "-" if diff < 0 else ""
+            s.add("Divide the change by the original value and multiply by 100.",
+                  rf"\frac{{{_dec(diff)}}}{{{_dec(a)}}} \times 100 = {sign}\frac{{{num}}}{{{den}}}")
+            text = "; ".join(f"${x}$" for x in whole) or f"${num} < {den}$, so the whole part is 0"
+            text += "; after the decimal point: " + "; ".join(f"${x}$" for x in after)
+            s.add(f"Long division {num} ÷ {den}: {text}.", rf"\frac{{{num}}}{{{den}}} = {approx}")
+            word = "an increase" if diff > 0 else "a decrease"
+            s.add(rf"The percent change is ${sign}{approx}\%$ ({word}).")
+            return s.done(result)
         s.add("Divide the change by the original value.", rf"\frac{{{_dec(diff)}}}{{{_dec(a)}}} = {_dec(diff / a)}")
         word = "an increase" if diff > 0 else "a decrease"
         s.add(f"Multiply by 100: the percent change is {_dec(result)}% ({word}).",

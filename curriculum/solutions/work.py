@@ -210,6 +210,42 @@ def long_division(a: int, b: int) -> list[str]:
     return steps if len(steps) > 1 else []
 
 
+def decimal_division(n: int, d: int, significant: int = 5) -> tuple[list[str], list[str], str]:
+    r"""Long division of ``n / d`` (``n >= 0``, ``d >= 1``) continued after the decimal point until the quotient
+    has ``significant`` significant digits or the division ends: (steps before the point, steps after it,
+    the quotient as written, ending in ``\ldots`` when it does not terminate there)."""
+    if n < 0 or d < 1 or significant < 1:
+        raise ValueError("decimal_division needs n >= 0, d >= 1 and significant >= 1")
+
+    def step(cur: int, q: int, rem: int) -> str:
+        return rf"{cur} \div {d} = {q}" + (rf" \text{{ r }} {rem}" if rem else "")
+
+    whole: list[str] = []
+    digits, rem, started = "", 0, False
+    for ch in str(n):
+        cur = rem * 10 + int(ch)
+        if not started and cur < d:
+            rem = cur
+            continue
+        started = True
+        q, rem = divmod(cur, d)
+        whole.append(step(cur, q, rem))
+        digits += str(q)
+    digits = digits or "0"
+    count = len(digits.lstrip("0"))
+    after: list[str] = []
+    frac = ""
+    while rem and count < significant:
+        cur = rem * 10
+        q, rem = divmod(cur, d)
+        after.append(step(cur, q, rem))
+        frac += str(q)
+        if count or q:
+            count += 1
+    value = digits + ("." + frac if frac else "") + (r"\ldots" if rem else "")
+    return whole, after, value
+
+
 def _div_work(a: Decimal, b: Decimal, shown: str) -> str | None:
     if b == 0:
         return None

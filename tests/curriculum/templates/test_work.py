@@ -135,3 +135,28 @@ def test_drill_examples_are_reproducible_correct_and_split():
     assert drill_example(EVAL_SEEDS.start, "eval")["seed"] == EVAL_SEEDS.start
     with pytest.raises(ExplainError):
         drill_example(EVAL_SEEDS.start, "train")
+
+
+def test_decimal_division_digits_are_the_true_quotient():
+    from curriculum.solutions.work import decimal_division
+
+    rng = random.Random(5)
+    for _ in range(300):
+        n, d = rng.randint(0, 20000), rng.randint(1, 150)
+        whole, after, value = decimal_division(n, d, 5)
+        shown = Fraction(value.replace(r"\ldots", ""))
+        exact = Fraction(n, d)
+        assert shown <= exact and (value.endswith(r"\ldots") or shown == exact)
+        places = len(value.replace(r"\ldots", "").partition(".")[2])
+        assert exact - shown < Fraction(1, 10**places)
+        for step in whole + after:
+            cur, rest = step.split(r" \div ")
+            q, _, rem = rest.partition(" = ")[2].partition(r" \text{ r } ")
+            assert int(cur) == int(q) * d + int(rem or 0) and int(rem or 0) < d
+    assert decimal_division(900, 44, 5)[2] == r"20.454\ldots"
+
+
+def test_percent_change_uses_long_division_when_the_quotient_does_not_end():
+    result = solve("percent", {"a": sp.Integer(44), "b": sp.Integer(53)}, {"kind": "change"})
+    assert sp.Rational(result.result) == sp.Rational(900, 44)
+    assert any(r"\frac{900}{44} = 20.454\ldots" in s.latex for s in result.steps)
