@@ -123,13 +123,23 @@ def profile_replay(graph, reps: int = 5) -> dict:
     n = sum(len(v) for v in kernels_.values())
     total = sum(sum(v) for v in kernels_.values())
     top = sorted(((sum(v) / reps, len(v) // reps, k[:90]) for k, v in kernels_.items()), reverse=True)[:15]
+    # the last replay's kernels in launch order: [name, start (us from the first kernel), duration (us)]
+    ordered = sorted((e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA
+                      and "memcpy" not in e.name.lower()), key=lambda e: e.time_range.start)
+    per = len(ordered) // reps if reps else 0
+    last = ordered[-per:] if per else []
+    t0 = last[0].time_range.start if last else 0
+    trace = [[e.name[:80], round(e.time_range.start - t0, 2), round(e.time_range.end - e.time_range.start, 2)]
+             for e in last]
     return {"kernels_per_replay": n / reps, "kernel_ms_per_replay": total / reps,
-            "top": [{"ms": round(t, 4), "count": c, "name": k} for t, c, k in top]}
+            "top": [{"ms": round(t, 4), "count": c, "name": k} for t, c, k in top], "trace": trace}
 
 
 VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     "compiled": (True, True),    # the default GPU path: graphs of the torch.compile'd fused step
     "compiled_plain": (True, True, {}),  # the same without coordinate-descent tuning (Inductor defaults)
+    # the default plus Programmatic Dependent Launch in Inductor's Triton kernels (Hopper+)
+    "compiled_pdl": (True, True, {"coordinate_descent_tuning": True, "triton.enable_pdl": True}),
     "graphs": (True, False),     # graphs of the model's own modules (the 2026-11-22 default)
     "eager": (False, False),
 }
@@ -345,7 +355,7 @@ def table(engine: dict, transformer: dict | None) -> str:
     if r:
         lines.append(f"[1] batch-1 decode @ {r['context']} ctx: roofline {r['roofline_ms']:.3f} ms "
                      f"({r['bytes_per_step']['total'] / 1e9:.2f} GB / {r['copy_bandwidth_TBps']:.2f} TB/s)")
-        for k in ("compiled", "compiled_plain", "graphs", "eager", "graphs+compile"):
+        for k in [k for k in r if isinstance(r[k], dict) and "ms_per_token_median" in r[k]]:
             if k in r:
                 x = r[k]
                 extra = (f", replay-only {x['replay_gpu_ms_median']:.3f} ms = "

@@ -21,6 +21,7 @@ from inference.engine.decode import DecodeStep, _MambaViews
 from inference.engine.fused import (
     conv_step,
     diff_combine,
+    diff_lambda,
     fused_decode_forward,
     gmu_step,
     linear,
@@ -125,6 +126,30 @@ def test_gmu_mlp_and_combine_match_modules(tiny):
            + core.lambda_init)
     ref = (core.subln(a1 - lam * a2) * (1 - core.lambda_init)).reshape(b, H * D)
     assert rel(diff_combine(attn, a1, a2), ref) < _tol(dt)
+
+
+def test_diff_lambda_is_computed_once_per_dtype_and_equals_the_formula(tiny):
+    _, attn = _layer(tiny, DifferentialAttention)
+    core = attn.inner_cross_attn
+    core.__dict__.pop("_decode_lambda", None)
+    lam = diff_lambda(attn, tiny.dtype)
+    ref = (torch.exp(torch.sum(core.lambda_q1 * core.lambda_k1)) - torch.exp(torch.sum(core.lambda_q2 * core.lambda_k2))
+           + core.lambda_init)
+    assert lam.shape == () and lam.dtype == tiny.dtype and not lam.requires_grad
+    assert rel(lam, ref) < _tol(tiny.dtype)
+    assert diff_lambda(attn, tiny.dtype) is lam  # cached: the compiled step reads it as a constant
+    assert diff_lambda(attn, torch.bfloat16).dtype == torch.bfloat16
+
+
+def test_compiled_decode_step_precomputes_every_lambda(tiny):
+    for layer in tiny.model.layers:
+        if isinstance(layer.attn, DifferentialAttention):
+            layer.attn.inner_cross_attn.__dict__.pop("_decode_lambda", None)
+    model, _ = tiny_random_model(seed=11, dtype=tiny.dtype)
+    engine = Engine(model, max_batch=2, max_seq_len=32, use_cuda_graphs=False)
+    DecodeStep(model, engine.slots, compile=True, compile_backend="eager")
+    attn_layers = [la.attn for la in model.model.layers if isinstance(la.attn, DifferentialAttention)]
+    assert attn_layers and all(tiny.dtype in a.inner_cross_attn.__dict__["_decode_lambda"] for a in attn_layers)
 
 
 def _busy_engine(model, seed: int, lengths: list[int], steps: int) -> Engine:
