@@ -14,6 +14,8 @@ one memory pool and write their logits into one static buffer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from ..cache import MambaState
@@ -162,8 +164,48 @@ def rows_bucket(n: int, max_rows: int, minimum: int = 256) -> int:
     return min(-(-n // g) * g, max_rows)
 
 
+class EagerRunner:
+    """The pipelined-decode protocol of :class:`GraphRunner` (:meth:`launch`) without graphs: runs the step at once.
+
+    The engine's pipelined greedy decode (see :class:`~inference.engine.engine.Engine`, `pipeline`) uses it on CPU,
+    where nothing overlaps, so the scheduling logic is the same code on every device and is tested on CPU.
+    Like the graph it keeps the step's inputs in static buffers and feeds the greedy token and position back.
+    """
+
+    def __init__(self, step: DecodeStep, max_batch: int) -> None:
+        self.step = step
+        dev = step.slots.device
+        self.tokens = torch.zeros(max_batch, dtype=torch.long, device=dev)
+        self.pos = torch.zeros(max_batch, dtype=torch.long, device=dev)
+
+    def ready(self, n: int, max_pos: int) -> bool:
+        """Whether a launch for n requests at this max position needs no graph capture (always, here)."""
+        return True
+
+    def launch(self, n: int, max_pos: int, tokens: list[int] | None = None, pos: list[int] | None = None
+               ) -> Callable[[], list[int]]:
+        """One greedy decode step for slots [0, n): inputs from `tokens`/`pos` (host lists), or, when both are None,
+        from the previous launch's outputs (its argmax tokens, its positions + 1). Returns a function giving the n
+        argmax tokens (here already computed)."""
+        if tokens is not None and pos is not None:
+            self.tokens[:n].copy_(torch.tensor(tokens, dtype=torch.long))
+            self.pos[:n].copy_(torch.tensor(pos, dtype=torch.long))
+        logits = self.step(self.tokens[:n], self.pos[:n], max_pos + 1)
+        nxt = logits.argmax(dim=-1)
+        self.tokens[:n].copy_(nxt)
+        self.pos[:n].add_(1)
+        out = nxt.tolist()
+        return lambda: out
+
+
 class GraphRunner:
-    """CUDA-graph replay of :class:`DecodeStep` by (batch bucket, rows bucket); captured lazily on first use."""
+    """CUDA-graph replay of :class:`DecodeStep` by (batch bucket, rows bucket); captured lazily on first use.
+
+    Each graph also takes the greedy token of every slot (argmax of the logits, in the graph) into `next_tokens`,
+    and feeds it and the position + 1 back into its own input buffers, so the engine can launch the next greedy step
+    before it has read this one's tokens (:meth:`launch`; the engine's `pipeline` mode). :meth:`__call__` copies
+    host inputs first, so callers that sample on the host are unaffected by the feedback.
+    """
 
     def __init__(self, step: DecodeStep, max_batch: int, vocab_size: int) -> None:
         self.step = step
@@ -173,6 +215,11 @@ class GraphRunner:
         self.tokens = torch.zeros(max_batch, dtype=torch.long, device=dev)
         self.pos = torch.zeros(max_batch, dtype=torch.long, device=dev)
         self.logits = torch.zeros(max_batch, vocab_size, dtype=compute_dtype(self.slots.dtype), device=dev)
+        self.next_tokens = torch.zeros(max_batch, dtype=torch.long, device=dev)
+        # two pinned host buffers, alternating: a launch's tokens are copied while the next launch may run
+        self._host = [torch.zeros(max_batch, dtype=torch.long, pin_memory=True) for _ in range(2)]
+        self._events = [torch.cuda.Event() for _ in range(2)]
+        self._turn = 0
         self.graphs: dict[tuple[int, int], torch.cuda.CUDAGraph] = {}
         self.pool = torch.cuda.graph_pool_handle()
         self.capture_seconds = 0.0
@@ -182,18 +229,25 @@ class GraphRunner:
 
     def _body(self, b: int, rows: int) -> None:
         self.logits[:b].copy_(self.step(self.tokens[:b], self.pos[:b], rows))
+        nxt = self.logits[:b].argmax(dim=-1)
+        self.next_tokens[:b].copy_(nxt)
+        self.tokens[:b].copy_(nxt)  # feedback for a launch without host inputs
+        self.pos[:b].add_(1)
 
     def _capture(self, b: int, rows: int) -> torch.cuda.CUDAGraph:
         import time
 
         t0 = time.perf_counter()
         snapshot = self.slots.mamba_snapshot(b)
+        inputs = (self.tokens.clone(), self.pos.clone())  # the warm-up run feeds its outputs back
         stream = torch.cuda.Stream(device=self.slots.device)
         stream.wait_stream(torch.cuda.current_stream(self.slots.device))
         with torch.cuda.stream(stream):
             self._body(b, rows)  # warm-up: kernel selection, Triton compilation, cuBLAS workspaces
         torch.cuda.current_stream(self.slots.device).wait_stream(stream)
         self.slots.mamba_restore(snapshot)
+        self.tokens.copy_(inputs[0])
+        self.pos.copy_(inputs[1])
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, pool=self.pool):
             self._body(b, rows)
@@ -212,6 +266,38 @@ class GraphRunner:
         that the static token/position buffers hold this step's inputs)."""
         if (b, rows) not in self.graphs:
             self.graphs[(b, rows)] = self._capture(b, rows)
+
+    def ready(self, n: int, max_pos: int) -> bool:
+        """Whether the graph a launch for n requests at this max position replays is captured already."""
+        return self.shape_for(n, max_pos) in self.graphs
+
+    def launch(self, n: int, max_pos: int, tokens: list[int] | None = None, pos: list[int] | None = None
+               ) -> Callable[[], list[int]]:
+        """Replay the step for slots [0, n) without waiting for it: inputs from host lists, or (both None) from the
+        previous replay's feedback (its greedy tokens, positions + 1). The greedy tokens are copied to a pinned
+        host buffer behind the replay; the returned function waits for that copy only (a later launch may already
+        be running) and gives the n tokens. At most two launches may be unread at a time."""
+        b, rows = self.shape_for(n, max_pos)
+        if tokens is not None and pos is not None:
+            self.tokens[:n].copy_(torch.tensor(tokens, dtype=torch.long), non_blocking=False)
+            self.pos[:n].copy_(torch.tensor(pos, dtype=torch.long), non_blocking=False)
+            if b > n:
+                self.tokens[n:b].zero_()
+                self.pos[n:b].zero_()
+        key = (b, rows)
+        graph = self.graphs.get(key)
+        if graph is None:
+            graph = self.graphs[key] = self._capture(b, rows)
+        graph.replay()
+        turn, self._turn = self._turn, self._turn ^ 1
+        host, event = self._host[turn], self._events[turn]
+        host[:n].copy_(self.next_tokens[:n], non_blocking=True)
+        event.record()
+
+        def read() -> list[int]:
+            event.synchronize()
+            return host[:n].tolist()
+        return read
 
     def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, max_pos: int) -> torch.Tensor:
         """tokens, pos [n] (device tensors) -> logits [n, V] (a view of the static buffer; read before next call)."""

@@ -10,6 +10,14 @@ iterator when no thread runs):
 3. decodes one token for every active request in one batched step (graph replay on CUDA), samples each request
    with its own parameters, and frees the slots of finished requests at once.
 
+Pipelined greedy decode (`pipeline`, on by default with CUDA graphs): while every active request is greedy, the
+step's graph takes the argmax itself and feeds it back as the next input, so a step launches the *next* decode
+step before it reads the tokens of the current one, and the GPU never waits for Python (sampling, emitting,
+scheduling). The next step is launched only when no active request can reach its `max_new_tokens` with the
+current token; a request that stops (stop token) or is cancelled meanwhile has its already-computed extra token
+discarded. Any change of the batch (admission, a request leaving, sampling parameters) first reads the step in
+flight, then continues from host inputs. Tokens are exactly those of the unpipelined engine.
+
 Active requests stay packed in slots 0..n-1: when one leaves, the last one's state moves into its slot. So a
 request joins or leaves between two steps and never stalls the others for more than one prefill group.
 """
@@ -22,7 +30,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -31,7 +39,7 @@ from ..errors import GenerationError, InferenceError
 from ..generate import _prompt_list
 from ..model import SambaYForCausalLM
 from ..sampling import sample_next
-from .decode import DecodeStep, GraphRunner
+from .decode import DecodeStep, EagerRunner, GraphRunner
 from .params import FINISH_CANCELLED, FINISH_ERROR, FINISH_LENGTH, FINISH_STOP, SamplingParams
 from .slots import SlotCache
 
@@ -60,6 +68,16 @@ class _Request:
     last_token: int = -1
     produced: int = 0
     done: bool = False
+
+
+@dataclass
+class _Launched:
+    """A pipelined decode step in flight: its requests (slot order at launch), the layout version it was launched
+    in, and the function that waits for and returns its greedy tokens."""
+
+    reqs: list[_Request]
+    layout: int
+    read: Callable[[], list[int]]
 
 
 @dataclass
@@ -142,12 +160,13 @@ class Engine:
     minute each for the 3.8B model, paid at the first capture; :meth:`warmup` pays it before serving). Off, the
     step runs the model's own modules (eagerly, or replayed from graphs). `compile_options`: Inductor options instead
     of :data:`.fused.FUSED_INDUCTOR_OPTIONS` (benchmarks; `{}` = Inductor's defaults, no coordinate-descent tuning).
+    `pipeline`: pipelined greedy decode (module docstring); None = on exactly when CUDA graphs are on.
     """
 
     def __init__(self, model: SambaYForCausalLM, *, max_batch: int = 8, max_seq_len: int = 4096,
                  device: torch.device | str | None = None, use_cuda_graphs: bool | None = None,
                  max_prefill_tokens: int = 16384, compile_decode: bool | None = None,
-                 compile_options: dict[str, object] | None = None) -> None:
+                 compile_options: dict[str, object] | None = None, pipeline: bool | None = None) -> None:
         if not isinstance(model, SambaYForCausalLM):
             raise GenerationError(f"Engine needs a SambaYForCausalLM, got {type(model).__name__}")
         for name, v in (("max_batch", max_batch), ("max_seq_len", max_seq_len),
@@ -170,6 +189,11 @@ class Engine:
         self._decode = DecodeStep(model, self.slots, compile=self.compile_decode, compile_options=compile_options)
         self.graphs: GraphRunner | None = (
             GraphRunner(self._decode, max_batch, model.config.vocab_size) if use_cuda_graphs else None)
+        self.pipeline = bool(use_cuda_graphs) if pipeline is None else bool(pipeline)
+        self._runner: GraphRunner | EagerRunner = (
+            self.graphs if self.graphs is not None else EagerRunner(self._decode, max_batch))
+        self._ahead: _Launched | None = None  # a pipelined decode step launched but not read yet
+        self._layout = 0  # bumped whenever slots/positions change outside a pipelined launch
         self._pending: collections.deque[_Request] = collections.deque()
         self._active: list[_Request] = []  # index == slot
         self._ids = itertools.count()
@@ -255,6 +279,7 @@ class Engine:
             for req in pending + list(self._active):
                 self._finish(req, FINISH_CANCELLED)
             self._release_finished()
+            self._ahead = None  # its requests were all cancelled: nothing to read
 
     def step(self) -> bool:
         """One scheduling round (free cancelled, admit one prefill group, decode all). True if it did work."""
@@ -296,8 +321,10 @@ class Engine:
         if not 0 < length < self.max_seq_len:
             raise GenerationError(f"length={length} must be in (0, max_seq_len={self.max_seq_len})")
         with self._step_lock:
+            self._drain_ahead()
             for req in self._active:
                 req.pos = length
+            self._layout += 1
 
     # ------------------------------------------------------------------ the loop
     def _wake_up(self) -> None:
@@ -305,7 +332,7 @@ class Engine:
             self._wake.notify_all()
 
     def _has_work(self) -> bool:
-        return bool(self._pending or self._active)
+        return bool(self._pending or self._active or self._ahead is not None)
 
     def _loop(self) -> None:
         while True:
@@ -323,6 +350,7 @@ class Engine:
 
     def _fail(self, exc: BaseException) -> None:
         self._error = exc
+        self._ahead = None
         with self._lock:
             pending, self._pending = list(self._pending), collections.deque()
         for req in pending + list(self._active):
@@ -367,6 +395,7 @@ class Engine:
         first = len(self._active)
         slots = list(range(first, first + len(group)))
         self.slots.load_prefill(slots, cache, T)
+        self._layout += 1
         for r, s in zip(group, slots, strict=True):
             r.slot, r.pos = s, T
             self._active.append(r)
@@ -377,9 +406,12 @@ class Engine:
         return True
 
     def _decode_active(self) -> bool:
+        if self.pipeline and self._active and all(r.params.greedy for r in self._active):
+            return self._decode_pipelined()
+        worked = self._drain_ahead()
         reqs = self._active
         if not reqs:
-            return False
+            return worked
         n = len(reqs)
         tokens = torch.tensor([r.last_token for r in reqs], dtype=torch.long, device=self.device)
         positions = [r.pos for r in reqs]
@@ -396,6 +428,49 @@ class Engine:
         self._release_finished()
         return True
 
+    def _launch(self, from_host: bool) -> _Launched:
+        """Launch one greedy decode step for the active requests (inputs from the host, or fed back by the previous
+        launch) and advance their positions."""
+        reqs = list(self._active)
+        max_pos = max(r.pos for r in reqs)
+        if from_host:
+            read = self._runner.launch(len(reqs), max_pos, [r.last_token for r in reqs], [r.pos for r in reqs])
+        else:
+            read = self._runner.launch(len(reqs), max_pos)
+        for r in reqs:
+            r.pos += 1
+        self.stats["decode_tokens"] += len(reqs)
+        return _Launched(reqs, self._layout, read)
+
+    def _decode_pipelined(self) -> bool:
+        """Read the step in flight (launching it first if there is none for this batch), launching the next one
+        before reading when every request will still be running (see the module docstring)."""
+        cur, self._ahead = self._ahead, None
+        if cur is None or cur.layout != self._layout or len(cur.reqs) != len(self._active) or any(
+                a is not b for a, b in zip(cur.reqs, self._active, strict=True)):
+            if cur is not None:  # launched for another batch: read it first
+                self._ahead = cur
+                self._drain_ahead()
+                if not self._active or not all(r.params.greedy for r in self._active):
+                    return True
+            cur = self._launch(from_host=True)
+        reqs = cur.reqs
+        if (all(r.produced + 1 < r.params.max_new_tokens for r in reqs)
+                and self._runner.ready(len(reqs), max(r.pos for r in reqs))):
+            self._ahead = self._launch(from_host=False)
+        self._emit(reqs, cur.read())
+        self._release_finished()
+        return True
+
+    def _drain_ahead(self) -> bool:
+        """Read the pipelined step in flight, if any, and emit its tokens (requests ended meanwhile get none)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return False
+        self._emit(ahead.reqs, ahead.read())
+        self._release_finished()
+        return True
+
     def _sample_and_emit(self, logits: torch.Tensor, reqs: list[_Request]) -> None:
         """logits [n, V] for `reqs` (same order) -> one token each, emitted (or finishing the request)."""
         greedy = [i for i, r in enumerate(reqs) if r.params.greedy]
@@ -409,8 +484,14 @@ class Engine:
                 p = r.params
                 tokens[i] = int(sample_next(logits[i: i + 1], temperature=p.temperature, top_p=p.top_p,
                                             top_k=p.top_k, generator=r.generator).item())
+        self._emit(reqs, tokens)
+
+    def _emit(self, reqs: list[_Request], tokens: list[int]) -> None:
+        """Hand one token to each request (same order); requests that already ended are skipped."""
         now = time.perf_counter()
         for r, t in zip(reqs, tokens, strict=True):
+            if r.done:
+                continue
             if t in r.params.stop_ids:
                 self._finish(r, FINISH_STOP)
                 continue
@@ -436,6 +517,7 @@ class Engine:
             if not req.done:
                 i += 1
                 continue
+            self._layout += 1
             last = self._active.pop()
             if last.done:  # a finished request at the end: drop it without moving anything
                 last.slot = -1

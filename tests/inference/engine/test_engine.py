@@ -45,10 +45,11 @@ def _reference(model, prompt, params: SamplingParams) -> list[int]:
                        top_p=params.top_p, top_k=params.top_k, stop_ids=params.stop_ids, seed=params.seed))
 
 
-def test_greedy_matches_stream_with_requests_joining_and_leaving(tiny):
+@pytest.mark.parametrize("pipeline", [False, True], ids=["plain", "pipelined"])
+def test_greedy_matches_stream_with_requests_joining_and_leaving(tiny, pipeline):
     model, _ = tiny
     rng = random.Random(0)
-    engine = Engine(model, max_batch=4, max_seq_len=64)
+    engine = Engine(model, pipeline=pipeline, max_batch=4, max_seq_len=64)
     # (submit at step, prompt length, new tokens): windows of 6 are overrun, equal lengths prefill together,
     # 9 requests for 4 slots so requests queue, and leave at different times (slots are compacted)
     plan = [(0, 5, 12), (0, 5, 3), (0, 17, 9), (1, 1, 7), (2, 30, 20), (2, 5, 1), (4, 12, 15), (6, 2, 25),
@@ -76,10 +77,11 @@ def test_greedy_matches_stream_with_requests_joining_and_leaving(tiny):
     assert engine.stats["prefills"] < len(plan)  # equal-length prompts were prefilled together
 
 
-def test_iterating_handles_drives_the_engine_without_a_thread(tiny):
+@pytest.mark.parametrize("pipeline", [False, True], ids=["plain", "pipelined"])
+def test_iterating_handles_drives_the_engine_without_a_thread(tiny, pipeline):
     model, _ = tiny
     rng = random.Random(1)
-    engine = Engine(model, max_batch=3, max_seq_len=48)
+    engine = Engine(model, pipeline=pipeline, max_batch=3, max_seq_len=48)
     prompts = [_prompt(rng, n) for n in (4, 9, 9, 13, 2)]
     handles = [engine.submit(p, SamplingParams(max_new_tokens=10)) for p in prompts]
     outs = [list(h) for h in reversed(handles)][::-1]
@@ -87,11 +89,12 @@ def test_iterating_handles_drives_the_engine_without_a_thread(tiny):
         assert out == _reference(model, p, SamplingParams(max_new_tokens=10))
 
 
-def test_background_thread_serves_concurrent_consumers(tiny):
+@pytest.mark.parametrize("pipeline", [False, True], ids=["plain", "pipelined"])
+def test_background_thread_serves_concurrent_consumers(tiny, pipeline):
     model, _ = tiny
     rng = random.Random(2)
     prompts = [_prompt(rng, rng.randrange(1, 20)) for _ in range(8)]
-    engine = Engine(model, max_batch=3, max_seq_len=64).start()
+    engine = Engine(model, pipeline=pipeline, max_batch=3, max_seq_len=64).start()
     results: dict[int, list[int]] = {}
 
     def consume(i: int) -> None:
@@ -108,10 +111,11 @@ def test_background_thread_serves_concurrent_consumers(tiny):
         assert results[i] == _reference(model, p, SamplingParams(max_new_tokens=6 + i))
 
 
-def test_cancellation_frees_a_slot_within_one_step(tiny):
+@pytest.mark.parametrize("pipeline", [False, True], ids=["plain", "pipelined"])
+def test_cancellation_frees_a_slot_within_one_step(tiny, pipeline):
     model, _ = tiny
     rng = random.Random(3)
-    engine = Engine(model, max_batch=2, max_seq_len=64)
+    engine = Engine(model, pipeline=pipeline, max_batch=2, max_seq_len=64)
     pa, pb, pc = (_prompt(rng, 5) for _ in range(3))
     a, b, c = (engine.submit(p, SamplingParams(max_new_tokens=30)) for p in (pa, pb, pc))
     engine.step()
@@ -131,10 +135,11 @@ def test_cancellation_frees_a_slot_within_one_step(tiny):
     assert list(d) == [] and d.finish_reason == FINISH_CANCELLED
 
 
-def test_sampling_params_are_per_request(tiny64):
+@pytest.mark.parametrize("pipeline", [False, True], ids=["plain", "pipelined"])
+def test_sampling_params_are_per_request(tiny64, pipeline):
     model, _ = tiny64
     rng = random.Random(4)
-    engine = Engine(model, max_batch=8, max_seq_len=64)
+    engine = Engine(model, pipeline=pipeline, max_batch=8, max_seq_len=64)
     cases = [SamplingParams(max_new_tokens=12, temperature=0.8, top_p=0.9, seed=11),
              SamplingParams(max_new_tokens=12),
              SamplingParams(max_new_tokens=12, temperature=1.3, seed=12),
@@ -151,14 +156,15 @@ def test_sampling_params_are_per_request(tiny64):
     assert list(g) == _reference(model, prompts[0], SamplingParams(max_new_tokens=12))
 
 
-def test_stop_ids_end_a_request_without_being_yielded(tiny):
+@pytest.mark.parametrize("pipeline", [False, True], ids=["plain", "pipelined"])
+def test_stop_ids_end_a_request_without_being_yielded(tiny, pipeline):
     model, _ = tiny
     rng = random.Random(5)
     prompt = _prompt(rng, 9)
     free = _reference(model, prompt, SamplingParams(max_new_tokens=20))
     stop = free[6]
     expected = free[: free.index(stop)]
-    engine = Engine(model, max_batch=2, max_seq_len=64)
+    engine = Engine(model, pipeline=pipeline, max_batch=2, max_seq_len=64)
     h = engine.submit(prompt, SamplingParams(max_new_tokens=20, stop_ids=frozenset({stop})))
     other = engine.submit(prompt, SamplingParams(max_new_tokens=20))
     assert list(h) == expected and h.finish_reason == FINISH_STOP
@@ -207,9 +213,10 @@ def test_a_failing_step_fails_its_requests_and_the_engine(tiny, monkeypatch):
         engine.submit([1], SamplingParams(max_new_tokens=1))
 
 
-def test_stop_cancels_outstanding_requests(tiny):
+@pytest.mark.parametrize("pipeline", [False, True], ids=["plain", "pipelined"])
+def test_stop_cancels_outstanding_requests(tiny, pipeline):
     model, _ = tiny
-    engine = Engine(model, max_batch=1, max_seq_len=400)
+    engine = Engine(model, pipeline=pipeline, max_batch=1, max_seq_len=400)
     hs = [engine.submit([1, 2, 3], SamplingParams(max_new_tokens=300)) for _ in range(2)]
     engine.start()
     assert hs[0].next(timeout=30) is not None
@@ -281,3 +288,32 @@ def test_slot_sizes(tiny):
     assert slots.nbytes() == 3 * SlotCache.bytes_per_slot(model.config, 50, torch.float32)
     with pytest.raises(GenerationError):
         SlotCache(model.config, 0, 50, device="cpu", dtype=torch.float32)
+
+
+def test_pipelined_decode_launches_ahead_and_discards_tokens_of_requests_that_ended(tiny):
+    """With pipelining the engine holds the next step in flight while it emits the current one; a request that
+    stops meanwhile gets no extra token, the others continue exactly as without pipelining."""
+    model, _ = tiny
+    rng = random.Random(9)
+    prompts = [_prompt(rng, n) for n in (6, 6, 11)]
+    free = _reference(model, prompts[0], SamplingParams(max_new_tokens=24))
+    stop = free[5]
+    params = [SamplingParams(max_new_tokens=24, stop_ids=frozenset({stop})), SamplingParams(max_new_tokens=24),
+              SamplingParams(max_new_tokens=17)]
+    outs = {}
+    for pipeline in (False, True):
+        engine = Engine(model, max_batch=4, max_seq_len=64, pipeline=pipeline)
+        handles = [engine.submit(p, sp) for p, sp in zip(prompts, params, strict=True)]
+        ahead_seen = 0
+        while any(h.finish_reason is None for h in handles):
+            engine.step()
+            ahead_seen += engine._ahead is not None
+        outs[pipeline] = ([list(h) for h in handles], [h.finish_reason for h in handles],
+                          engine.stats["decode_tokens"])
+        assert engine.num_active == 0 and engine._ahead is None
+        if pipeline:
+            assert ahead_seen > 10  # most steps had the next step in flight
+    assert outs[True][0] == outs[False][0] and outs[True][1] == outs[False][1]
+    assert outs[True][0][0] == free[: free.index(stop)] and outs[True][1][0] == FINISH_STOP
+    # the token computed ahead for the stopped request was discarded, never emitted
+    assert outs[True][2] > outs[False][2]
