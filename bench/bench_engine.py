@@ -42,7 +42,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inference import SambaYConfig, SambaYForCausalLM, kernels
-from inference.engine import Engine, SamplingParams
+from inference.engine import Engine, SamplingParams, fused
 from inference.engine.decode import DecodeStep
 from inference.engine.slots import SlotCache
 from inference.testing import tiny_config
@@ -140,6 +140,11 @@ VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     "compiled_plain": (True, True, {}),  # the same without coordinate-descent tuning (Inductor defaults)
     # the default plus Programmatic Dependent Launch in Inductor's Triton kernels (Hopper+)
     "compiled_pdl": (True, True, {"coordinate_descent_tuning": True, "triton.enable_pdl": True}),
+    # the Triton matrix-vector kernels (inference/engine/triton_gemv.py: LayerNorm / SwiGLU fused into the
+    # projections) in the compiled step; 4th element: {"gemv": fused.TRITON_GEMV, "pdl": triton_gemv.PDL}
+    "compiled_gemv": (True, True, {"coordinate_descent_tuning": True, "triton.enable_pdl": True}, {"gemv": True}),
+    "compiled_gemv_pdl": (True, True, {"coordinate_descent_tuning": True, "triton.enable_pdl": True},
+                          {"gemv": True, "pdl": True}),
     "graphs": (True, False),     # graphs of the model's own modules (the 2026-11-22 default)
     "eager": (False, False),
 }
@@ -155,6 +160,12 @@ def bench_roofline(model, dev, args, res) -> None:
     names = args.variants.split(",") if dev.type == "cuda" else ["eager"]
     for name in names:
         graphs, comp, *opts = VARIANTS[name]
+        switches = opts[1] if len(opts) > 1 else {}
+        fused.TRITON_GEMV = bool(switches.get("gemv"))
+        if switches.get("gemv"):
+            from inference.engine import triton_gemv
+
+            triton_gemv.PDL = bool(switches.get("pdl"))
         steps = n if graphs else max(8, n // 8)
         t0 = time.perf_counter()
         eng = Engine(model, max_batch=1, max_seq_len=ctx + steps + 1100, use_cuda_graphs=graphs,

@@ -39,9 +39,54 @@ from .slots import SlotCache, SlotKV
 # (PyTorch >= 2.9; used on Hopper and newer only) launches each Triton kernel with Programmatic Dependent Launch,
 # so its launch overlaps the previous kernel's tail: measured 4.74 -> 4.50 ms a step on an H100 (docs/benchmarks.md).
 FUSED_INDUCTOR_OPTIONS: dict[str, object] = {"coordinate_descent_tuning": True}
+
 if hasattr(getattr(getattr(torch, "_inductor", None), "config", None), "triton") and hasattr(
         torch._inductor.config.triton, "enable_pdl"):  # pragma: no branch - depends on the torch version
     FUSED_INDUCTOR_OPTIONS["triton.enable_pdl"] = True
+
+# Route the projections through the Triton matrix-vector kernels of `.triton_gemv` on CUDA at batch <= 8
+# (GEMV_MAX_BATCH): every LayerNorm -> projection pair as one kernel (`ln_linear`), fc2 with its SwiGLU in the
+# prologue (`swiglu_linear`), Mamba out_proj / x_proj, attention and GMU out_proj plain (`triton_gemv.linear`).
+# Read at trace time: set it before the step is compiled. CPU, fp64 models and batches > 8 keep the torch path.
+TRITON_GEMV = False
+GEMV_MAX_BATCH = 8
+_GEMV_DTYPES = (torch.bfloat16, torch.float16, torch.float32)
+_GEMV_DEVICES = ("cuda",)  # tests add "cpu" to run the kernels under the Triton interpreter (TRITON_INTERPRET=1)
+
+
+def _gemv_on(x: torch.Tensor, dtype: torch.dtype) -> bool:
+    """Whether the Triton path serves x [b, *] for a model of `dtype` (guards b <= GEMV_MAX_BATCH when tracing)."""
+    return TRITON_GEMV and x.device.type in _GEMV_DEVICES and dtype in _GEMV_DTYPES and x.shape[0] <= GEMV_MAX_BATCH
+
+
+class NormedInput:
+    """A LayerNorm output not computed yet: `ln(x.to(dtype))`, x [b, d] the residual stream. :func:`project`
+    fuses it into the projection that consumes it (Triton path only)."""
+
+    def __init__(self, x: torch.Tensor, ln: torch.nn.LayerNorm) -> None:
+        self.x, self.ln = x, ln
+        self.dtype = ln.weight.dtype
+
+
+def layer_norm_input(ln: torch.nn.LayerNorm, x: torch.Tensor) -> torch.Tensor | NormedInput:
+    """ln(x.to(model dtype)) [b, d], or a :class:`NormedInput` where the Triton path fuses it into the next
+    projection."""
+    dtype = ln.weight.dtype
+    return NormedInput(x, ln) if _gemv_on(x, dtype) else ln(x.to(dtype))
+
+
+def project(h: torch.Tensor | NormedInput, weight: torch.Tensor, bias: torch.Tensor | None = None
+            ) -> torch.Tensor:
+    """h [b, in] (or a pending LayerNorm of it) @ weight[out, in]^T (+ bias) -> [b, out] in the model dtype."""
+    if isinstance(h, NormedInput):
+        from . import triton_gemv
+
+        return triton_gemv.ln_linear(h.x, h.ln.weight, h.ln.bias, h.ln.eps, weight, bias)
+    if _gemv_on(h, weight.dtype):
+        from . import triton_gemv
+
+        return triton_gemv.linear(h, weight, bias)
+    return linear(h, weight, bias)
 
 
 def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
@@ -60,33 +105,38 @@ def conv_step(x: torch.Tensor, conv_state: torch.Tensor, weight: torch.Tensor, b
     return F.silu((window.to(c) * weight.to(c)).sum(-1) + bias.to(c)).to(x.dtype)
 
 
-def mamba_decode_step(mixer: Mamba, h: torch.Tensor, state: MambaState
+def mamba_decode_step(mixer: Mamba, h: torch.Tensor | NormedInput, state: MambaState
                       ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One token through a Mamba mixer. h [b, d] (model dtype); state.conv [b, Di, K], state.ssm [b, Di, N] updated
     in place -> (out [b, d], memory [b, Di] for the memory layer else None). Same math as `Mamba.step`."""
     dtype = h.dtype
-    x, z = linear(h, mixer.in_proj.weight).chunk(2, dim=-1)  # [b, Di] each
+    x, z = project(h, mixer.in_proj.weight).chunk(2, dim=-1)  # [b, Di] each
     x = conv_step(x, state.conv, mixer.conv1d.weight[:, 0, :], mixer.conv1d.bias)
-    dt, B, C = linear(x, mixer.x_proj.weight).split([mixer.dt_rank, mixer.d_state, mixer.d_state], dim=-1)
+    dt, B, C = project(x, mixer.x_proj.weight).split([mixer.dt_rank, mixer.d_state, mixer.d_state], dim=-1)
     dt = linear(dt, mixer.dt_proj.weight)  # the bias is added inside the update, before softplus
     y = selective_state_update_reference(state.ssm, x, dt, mixer._A(dtype), B, C, mixer.D, mixer.dt_proj.bias,
                                          z=None if mixer.is_memory else z)
     if not mixer.is_memory:
-        return linear(y, mixer.out_proj.weight), None
+        return project(y, mixer.out_proj.weight), None
     c = compute_dtype(dtype)
-    return linear((F.silu(z.to(c)) * y.to(c)).to(dtype), mixer.out_proj.weight), y
+    return project((F.silu(z.to(c)) * y.to(c)).to(dtype), mixer.out_proj.weight), y
 
 
-def gmu_step(mixer: GatedMemoryUnit, h: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+def gmu_step(mixer: GatedMemoryUnit, h: torch.Tensor | NormedInput, memory: torch.Tensor) -> torch.Tensor:
     """out_proj(silu(in_proj(h)) * memory): h [b, d], memory [b, Di] -> [b, d]."""
     c = compute_dtype(h.dtype)
-    gate = F.silu(linear(h, mixer.in_proj.weight).to(c)) * memory.to(c)
-    return linear(gate.to(h.dtype), mixer.out_proj.weight)
+    gate = F.silu(project(h, mixer.in_proj.weight).to(c)) * memory.to(c)
+    return project(gate.to(h.dtype), mixer.out_proj.weight)
 
 
-def mlp_step(mlp: SwiGLUMLP, h: torch.Tensor) -> torch.Tensor:
+def mlp_step(mlp: SwiGLUMLP, h: torch.Tensor | NormedInput) -> torch.Tensor:
     """fc2(silu(gate) * up) with [gate | up] = fc1(h): h [b, d] -> [b, d]."""
-    gate, up = linear(h, mlp.fc1.weight).chunk(2, dim=-1)
+    gu = project(h, mlp.fc1.weight)
+    if _gemv_on(gu, h.dtype):
+        from . import triton_gemv
+
+        return triton_gemv.swiglu_linear(gu, mlp.fc2.weight)
+    gate, up = gu.chunk(2, dim=-1)
     c = compute_dtype(h.dtype)
     return linear((F.silu(gate.to(c)) * up.to(c)).to(h.dtype), mlp.fc2.weight)
 
@@ -134,7 +184,7 @@ def fused_decode_forward(model: SambaYForCausalLM, slots: SlotCache, tokens: tor
     memory: torch.Tensor | None = None
     shared: SlotKV | None = None
     for i, layer in enumerate(m.layers):
-        h = layer.input_layernorm(x.to(dtype))
+        h = layer_norm_input(layer.input_layernorm, x)
         mixer = layer.attn
         if isinstance(mixer, Mamba):
             st = slots.layers[i]
@@ -149,7 +199,7 @@ def fused_decode_forward(model: SambaYForCausalLM, slots: SlotCache, tokens: tor
             assert isinstance(mixer, DifferentialAttention)
             kind = config.layer_types[i]
             H, Hkv, D = mixer.num_heads, mixer.num_kv_heads, mixer.head_dim
-            qkv = linear(h, mixer.Wqkv.weight, mixer.Wqkv.bias)
+            qkv = project(h, mixer.Wqkv.weight, mixer.Wqkv.bias)
             q = qkv[:, : H * D].view(b, H, D)
             if kind == CROSS_ATTENTION:
                 assert shared is not None
@@ -169,8 +219,8 @@ def fused_decode_forward(model: SambaYForCausalLM, slots: SlotCache, tokens: tor
                 if kind == FULL_ATTENTION and i == config.kv_layer:
                     shared = kv
             a1, a2 = diff_decode_attention(q, keys, values, valid)
-            a = linear(diff_combine(mixer, a1, a2), mixer.out_proj.weight, mixer.out_proj.bias)
+            a = project(diff_combine(mixer, a1, a2), mixer.out_proj.weight, mixer.out_proj.bias)
         x = x + a.to(x.dtype)
-        x = x + mlp_step(layer.mlp, layer.post_attention_layernorm(x.to(dtype))).to(x.dtype)
-    hidden = m.final_layernorm(x.to(dtype))
-    return linear(hidden, model.lm_head.weight).to(compute_dtype(dtype))
+        x = x + mlp_step(layer.mlp, layer_norm_input(layer.post_attention_layernorm, x)).to(x.dtype)
+    hidden = layer_norm_input(m.final_layernorm, x)
+    return project(hidden, model.lm_head.weight).to(compute_dtype(dtype))
