@@ -44,12 +44,14 @@ if hasattr(getattr(getattr(torch, "_inductor", None), "config", None), "triton")
         torch._inductor.config.triton, "enable_pdl"):  # pragma: no branch - depends on the torch version
     FUSED_INDUCTOR_OPTIONS["triton.enable_pdl"] = True
 
-# Route the projections through the Triton matrix-vector kernels of `.triton_gemv` on CUDA at batch <= 8
-# (GEMV_MAX_BATCH): every LayerNorm -> projection pair as one kernel (`ln_linear`), fc2 with its SwiGLU in the
+# Route the projections through the Triton matrix-vector kernels of `.triton_gemv` on CUDA at batch <=
+# GEMV_MAX_BATCH (1 for now): every LayerNorm -> projection pair as one kernel (`ln_linear`), fc2 with its SwiGLU in the
 # prologue (`swiglu_linear`), Mamba out_proj / x_proj, attention and GMU out_proj plain (`triton_gemv.linear`).
-# Read at trace time: set it before the step is compiled. CPU, fp64 models and batches > 8 keep the torch path.
+# Read at trace time: set it before the step is compiled. CPU, fp64 models and larger batches keep the torch path.
 TRITON_GEMV = False
-GEMV_MAX_BATCH = 8
+# The kernels serve b <= 8 (tested), but at b = 8 they measured 0.2-0.8 TB/s against 1.3-2.1 for the torch ops
+# (H100, 2026-11-22, bench/bench_triton_gemv.py), so only batch 1 takes them until the batched kernel is fixed.
+GEMV_MAX_BATCH = 1
 _GEMV_DTYPES = (torch.bfloat16, torch.float16, torch.float32)
 _GEMV_DEVICES = ("cuda",)  # tests add "cpu" to run the kernels under the Triton interpreter (TRITON_INTERPRET=1)
 

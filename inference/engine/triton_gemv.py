@@ -25,7 +25,9 @@ Programmatic Dependent Launch (:data:`PDL`, Hopper+): each kernel issues its fir
 ``gdc_wait`` (the previous kernel's writes become visible), and calls ``gdc_launch_dependents`` before its stores.
 Inductor does not launch user-defined Triton kernels with PDL, so with PDL on the ops go through an opaque custom
 op (``sambay::gemv_pdl``) that launches the kernel itself (inside a CUDA graph the launch attribute is recorded);
-with PDL off they are ``torch.library.triton_op`` s (``sambay::gemv``) that Inductor inlines into its code.
+with PDL off they go through ``sambay::gemv_opaque`` (the same, without PDL), or, with :data:`INLINE`, through the
+``torch.library.triton_op`` ``sambay::gemv`` that Inductor inlines into its code (failed its compiled test on the
+H100, see INLINE).
 
 Triton is imported only where available: this module imports on machines without it (``AVAILABLE`` is False
 there and the ops raise).
@@ -48,19 +50,28 @@ AVAILABLE = triton is not None
 # trace time under torch.compile), so flip it before compiling/capturing.
 PDL = False
 
+# Call the kernels through the opaque custom ops (``sambay::gemv_opaque`` / ``sambay::gemv_pdl``: Inductor calls
+# them as extern ops; inside a CUDA graph that costs nothing at replay) rather than the ``triton_op``
+# ``sambay::gemv`` that Inductor inlines. H100, 2026-11-22: the opaque (PDL) op compiled with fullgraph=True and
+# matched eager; the triton_op flavour failed its compiled test (error not captured), so it stays opt-in.
+INLINE = False
+
 MAX_BATCH = 8
 
-# Weight shape (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) at batch 1 (H100, bench/bench_gemv.py, 2026-11-22).
+# Weight shape (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) at batch 1 (H100, bench/bench_gemv.py, then the best
+# of bench/bench_triton_gemv.py's few alternatives per op, 2026-11-22).
 CONFIGS: dict[tuple[int, int], tuple[int, int, int, int]] = {
-    (20480, 2560): (8, 512, 1, 4),     # mlp.fc1 (gate | up)
-    (2560, 10240): (4, 512, 2, 4),     # mlp.fc2
-    (10240, 2560): (4, 512, 1, 4),     # mamba.in_proj
-    (2560, 5120): (8, 512, 2, 8),      # mamba.out_proj, gmu.out_proj
-    (5120, 2560): (32, 128, 4, 8),     # attn.Wqkv, gmu.in_proj
-    (2560, 2560): (32, 128, 4, 8),     # attn.out_proj
-    (192, 5120): (4, 128, 8, 8),       # mamba.x_proj
-    (200064, 2560): (4, 512, 1, 4),    # lm_head
+    (20480, 2560): (8, 512, 1, 4),     # mlp.fc1 (gate | up), ln_linear: 2.39 TB/s
+    (2560, 10240): (4, 512, 2, 4),     # mlp.fc2, swiglu_linear: 2.13
+    (10240, 2560): (8, 512, 1, 4),     # mamba.in_proj, ln_linear: 2.07
+    (2560, 5120): (8, 512, 2, 4),      # mamba.out_proj, gmu.out_proj: 1.74
+    (5120, 2560): (8, 512, 4, 4),      # attn.Wqkv, gmu.in_proj, ln_linear: 1.06
+    (2560, 2560): (32, 128, 8, 8),     # attn.out_proj: 1.28
+    (192, 5120): (4, 128, 8, 8),       # mamba.x_proj: 0.31
+    (200064, 2560): (8, 512, 1, 4),    # lm_head, ln_linear: 2.98
 }
+# (the TB/s: batch 1, bench/bench_triton_gemv.py on an H100, 2026-11-22; batch 8 reached only 0.2-0.8 TB/s: the
+# per-row FMA accumulators [BLOCK_B, BLOCK_N, BLOCK_K] do not scale, see fused.GEMV_MAX_BATCH)
 
 # per-thread fp32 accumulator budget: BLOCK_B * BLOCK_N * BLOCK_K <= ACC_PER_THREAD * 32 * num_warps
 ACC_PER_THREAD = 64
@@ -276,8 +287,16 @@ def _register() -> dict[str, object]:
                  bn: int, bk: int, split: int, warps: int) -> torch.Tensor:
         return _launch(x, weight, bias, ln_weight, ln_bias, eps, mode, bb, bn, bk, split, warps, True, None)
 
+    @custom_op("sambay::gemv_opaque", mutates_args=())
+    def gemv_opaque(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+                    ln_weight: torch.Tensor | None, ln_bias: torch.Tensor | None, eps: float, mode: int, bb: int,
+                    bn: int, bk: int, split: int, warps: int) -> torch.Tensor:
+        return _launch(x, weight, bias, ln_weight, ln_bias, eps, mode, bb, bn, bk, split, warps, False, None)
+
     gemv_pdl.register_fake(_fake)
-    return {"plain": torch.ops.sambay.gemv.default, "pdl": torch.ops.sambay.gemv_pdl.default}
+    gemv_opaque.register_fake(_fake)
+    return {"plain": torch.ops.sambay.gemv.default, "pdl": torch.ops.sambay.gemv_pdl.default,
+            "opaque": torch.ops.sambay.gemv_opaque.default}
 
 
 # registered once, when this module is first imported (outside any traced region: Dynamo imports for real)
@@ -303,7 +322,7 @@ def _gemv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, ln_w
         weight = weight.contiguous()
     bb = block_b(b)
     bn, bk, split, warps = config_for(N, K, bb)
-    op = _ops()["pdl" if PDL else "plain"]
+    op = _ops()["pdl" if PDL else "plain" if INLINE else "opaque"]
     y = op(x, weight, bias, ln_weight, ln_bias, float(eps), mode, bb, bn, bk, split, warps)
     return y if split == 1 else y.sum(0).to(weight.dtype)
 
