@@ -24,7 +24,7 @@ from ..kernels import compute_dtype
 from ..layers import DifferentialAttention, GatedMemoryUnit, Mamba
 from ..model import SambaYForCausalLM
 from .attention import diff_decode_attention
-from .fused import FUSED_INDUCTOR_OPTIONS, diff_combine, diff_lambda, fused_decode_forward
+from .fused import FUSED_INDUCTOR_OPTIONS, diff_combine, fused_decode_forward, precompute_diff_lambdas
 from .slots import SlotCache, SlotKV
 
 
@@ -57,10 +57,7 @@ class DecodeStep:
         self.compiled = bool(compile)
         if compile:
             _raise_recompile_limit(64)
-            dtype = model.model.embed_tokens.weight.dtype
-            for layer in model.model.layers:  # weight-only constants, computed here so no compiled step does
-                if isinstance(layer.attn, DifferentialAttention):
-                    diff_lambda(layer.attn, dtype)
+            precompute_diff_lambdas(model)  # weight-only constants, computed here so no compiled step does
             opts = dict(FUSED_INDUCTOR_OPTIONS if compile_options is None else compile_options)
             if compile_backend == "inductor":
                 self._forward = torch.compile(self._fused, dynamic=None, options=opts)

@@ -151,20 +151,35 @@ def diff_combine(mixer: DifferentialAttention, a1: torch.Tensor, a2: torch.Tenso
 
 
 def diff_lambda(mixer: DifferentialAttention, dtype: torch.dtype) -> torch.Tensor:
-    """lambda = exp(q1 . k1) - exp(q2 . k2) + lambda_init (a 0-d tensor of `dtype`), computed once per module and
-    dtype and kept on it: it depends on weights only, and computing it inside the step cost two kernels per
-    attention layer (32 a step for the 3.8B model). The engine never changes weights after loading; a caller that
-    does must delete the `_decode_lambda` attribute of each `inner_cross_attn`."""
+    """lambda = exp(q1 . k1) - exp(q2 . k2) + lambda_init, a 0-d tensor of `dtype`.
+
+    It depends on weights only, and computing it inside the step cost two kernels per attention layer (32 a step for
+    the 3.8B model), so :func:`precompute_diff_lambdas` keeps it on the module as a non-persistent buffer
+    (`_decode_lambda`; not in the state dict, moved by `.to()`), which the compiled step reads as an input. Without
+    that buffer, or for another dtype, it is computed here. The engine never changes weights after loading; a caller
+    that does must call :func:`precompute_diff_lambdas` again. (Only plain attribute reads here: PyTorch 2.11's
+    Dynamo breaks the graph on `module.__dict__` methods, which made the whole step run uncompiled.)"""
     core = mixer.inner_cross_attn
-    cache = core.__dict__.setdefault("_decode_lambda", {})
-    lam = cache.get(dtype)
-    if lam is None or lam.device != core.lambda_q1.device:
-        with torch.no_grad():
-            c = compute_dtype(dtype)
-            lam1 = torch.exp(torch.sum(core.lambda_q1 * core.lambda_k1).to(c)).to(dtype)
-            lam2 = torch.exp(torch.sum(core.lambda_q2 * core.lambda_k2).to(c)).to(dtype)
-            lam = cache[dtype] = (lam1 - lam2 + core.lambda_init).detach()
-    return lam
+    lam = getattr(core, "_decode_lambda", None)
+    if lam is not None and lam.dtype == dtype:
+        return lam
+    c = compute_dtype(dtype)
+    lam1 = torch.exp(torch.sum(core.lambda_q1 * core.lambda_k1).to(c)).to(dtype)
+    lam2 = torch.exp(torch.sum(core.lambda_q2 * core.lambda_k2).to(c)).to(dtype)
+    return lam1 - lam2 + core.lambda_init
+
+
+def precompute_diff_lambdas(model: SambaYForCausalLM) -> None:
+    """Store every differential-attention layer's lambda (in the model's dtype) for :func:`diff_lambda`."""
+    dtype = model.model.embed_tokens.weight.dtype
+    for layer in model.model.layers:
+        if isinstance(layer.attn, DifferentialAttention):
+            core = layer.attn.inner_cross_attn
+            if "_decode_lambda" in core._buffers:
+                del core._buffers["_decode_lambda"]
+            with torch.no_grad():
+                lam = diff_lambda(layer.attn, dtype).detach().clone()
+            core.register_buffer("_decode_lambda", lam, persistent=False)
 
 
 def fused_decode_forward(model: SambaYForCausalLM, slots: SlotCache, tokens: torch.Tensor, pos: torch.Tensor,

@@ -22,6 +22,7 @@ from inference.engine.fused import (
     conv_step,
     diff_combine,
     diff_lambda,
+    precompute_diff_lambdas,
     fused_decode_forward,
     gmu_step,
     linear,
@@ -128,28 +129,36 @@ def test_gmu_mlp_and_combine_match_modules(tiny):
     assert rel(diff_combine(attn, a1, a2), ref) < _tol(dt)
 
 
-def test_diff_lambda_is_computed_once_per_dtype_and_equals_the_formula(tiny):
+def test_diff_lambda_is_precomputed_per_model_dtype_and_equals_the_formula(tiny):
     _, attn = _layer(tiny, DifferentialAttention)
     core = attn.inner_cross_attn
-    core.__dict__.pop("_decode_lambda", None)
-    lam = diff_lambda(attn, tiny.dtype)
     ref = (torch.exp(torch.sum(core.lambda_q1 * core.lambda_k1)) - torch.exp(torch.sum(core.lambda_q2 * core.lambda_k2))
            + core.lambda_init)
-    assert lam.shape == () and lam.dtype == tiny.dtype and not lam.requires_grad
-    assert rel(lam, ref) < _tol(tiny.dtype)
-    assert diff_lambda(attn, tiny.dtype) is lam  # cached: the compiled step reads it as a constant
-    assert diff_lambda(attn, torch.bfloat16).dtype == torch.bfloat16
+    core._buffers.pop("_decode_lambda", None)
+    computed = diff_lambda(attn, tiny.dtype)  # no buffer: the formula
+    assert rel(computed, ref) < _tol(tiny.dtype)
+    state = set(tiny.state_dict())
+    precompute_diff_lambdas(tiny)
+    lam = diff_lambda(attn, tiny.dtype)
+    assert lam is core._decode_lambda and lam.shape == () and not lam.requires_grad
+    assert torch.equal(lam, computed)
+    assert set(tiny.state_dict()) == state  # non-persistent: checkpoints are unchanged
+    assert diff_lambda(attn, torch.bfloat16).dtype == torch.bfloat16  # another dtype: computed, not the buffer
 
 
-def test_compiled_decode_step_precomputes_every_lambda(tiny):
-    for layer in tiny.model.layers:
-        if isinstance(layer.attn, DifferentialAttention):
-            layer.attn.inner_cross_attn.__dict__.pop("_decode_lambda", None)
+def test_compiled_decode_step_is_one_graph_without_breaks(tiny):
+    """A graph break inside the layer loop makes Dynamo skip the whole step and compile its callees one by one
+    (hundreds of extra kernels; it happened once through `module.__dict__.setdefault`). The step must trace as one
+    graph; bench/check_decode_graph.py checks the same on a GPU, where the PyTorch version differs."""
     model, _ = tiny_random_model(seed=11, dtype=tiny.dtype)
     engine = Engine(model, max_batch=2, max_seq_len=32, use_cuda_graphs=False)
-    DecodeStep(model, engine.slots, compile=True, compile_backend="eager")
+    step = DecodeStep(model, engine.slots, compile=True, compile_backend="eager")
     attn_layers = [la.attn for la in model.model.layers if isinstance(la.attn, DifferentialAttention)]
-    assert attn_layers and all(tiny.dtype in a.inner_cross_attn.__dict__["_decode_lambda"] for a in attn_layers)
+    assert attn_layers and all(a.inner_cross_attn._decode_lambda.dtype == tiny.dtype for a in attn_layers)
+    tokens, pos = torch.tensor([3]), torch.tensor([5])
+    valid = torch.arange(16)[None, :] <= pos[:, None]
+    explained = torch._dynamo.explain(step._fused)(tokens, pos, valid)
+    assert explained.graph_break_count == 0 and explained.graph_count == 1, explained.break_reasons
 
 
 def _busy_engine(model, seed: int, lengths: list[int], steps: int) -> Engine:
