@@ -16,8 +16,8 @@ python3 -c "import torch, triton, mamba_ssm; print('torch', torch.__version__, '
 timeout 200 python3 bench/check_decode_graph.py > "$OUT/graph-check.txt" 2>&1 \
   && echo "graph check: one graph, no breaks" || { echo "graph check FAILED:"; tail -30 "$OUT/graph-check.txt"; }
 timeout "${TEST_TIMEOUT:-220}" python3 -m pytest -c /dev/null --rootdir . -q -p no:cacheprovider \
-  tests/inference/engine/test_gpu_engine.py tests/inference/engine/test_fused.py tests/inference/test_gpu_kernels.py \
-  tests/inference/engine/test_triton_gemv.py \
+  ${TESTS:-tests/inference/engine/test_gpu_engine.py tests/inference/engine/test_fused.py \
+  tests/inference/test_gpu_kernels.py tests/inference/engine/test_triton_gemv.py} \
   2>&1 | tee "$OUT/gpu-tests.txt" | tail -25
 timeout "${BENCH_TIMEOUT:-320}" python3 bench/bench_engine.py --sections roofline --profile --out "$OUT" \
   ${BENCH_ARGS:-} 2>&1 | tee "$OUT/engine-log.txt" | grep -v '^{' | tail -40
