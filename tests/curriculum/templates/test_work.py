@@ -160,3 +160,21 @@ def test_percent_change_uses_long_division_when_the_quotient_does_not_end():
     result = solve("percent", {"a": sp.Integer(44), "b": sp.Integer(53)}, {"kind": "change"})
     assert sp.Rational(result.result) == sp.Rational(900, 44)
     assert any(r"\frac{900}{44} = 20.454\ldots" in s.latex for s in result.steps)
+
+
+def test_build_corpus_appends_the_drill_share(tmp_path):
+    import gzip
+    import json
+
+    from curriculum.explain.build import build_corpus
+
+    reports = build_corpus(tmp_path, train_seeds=2, val_seeds=1, families=["ratios"], drill_share=0.2,
+                           echo=lambda _: None)
+    train = reports["train"]
+    assert train.families["drill"] == round(train.families["ratios"] * 0.2 / 0.8) > 0
+    with gzip.open(tmp_path / "train.jsonl.gz", "rt") as f:
+        rows = [json.loads(line) for line in f]
+    assert [r["family"] for r in rows].count("drill") == train.families["drill"]
+    assert "drill" not in reports["val"].families
+    with pytest.raises(ExplainError):
+        build_corpus(tmp_path, train_seeds=1, val_seeds=0, drill_share=1.0)

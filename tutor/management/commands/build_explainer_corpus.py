@@ -27,6 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--families", default="", help="comma-separated skill families (default: all)")
         parser.add_argument("--templates", default=None, help="template file or directory (default: shipped)")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--drill-share", type=float, default=0.0,
+                            help="fraction of the training file that is arithmetic drill (curriculum.explain.drill)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from curriculum.errors import CurriculumError
@@ -36,6 +38,7 @@ class Command(BaseCommand):
             build_corpus(opts["out"], train_seeds=opts["train_seeds"], val_seeds=opts["val_seeds"],
                          seed=opts["seed"], mistake_rate=opts["mistake_rate"],
                          families=[f.strip() for f in opts["families"].split(",") if f.strip()],
-                         templates_path=opts["templates"], workers=opts["workers"], echo=self.stdout.write)
+                         templates_path=opts["templates"], workers=opts["workers"],
+                         drill_share=opts["drill_share"], echo=self.stdout.write)
         except CurriculumError as exc:
             raise CommandError(str(exc)) from exc
