@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_gemv import graph_time
 
 from inference.engine import triton_gemv as tg
 
@@ -34,28 +35,6 @@ SHAPES = [  # (name, op, N, K)
     ("mamba.x_proj", "linear", 192, 5120),
     ("lm_head", "ln", 200064, 2560),
 ]
-
-
-def graph_time(fn, reps: int = 20) -> float:
-    s = torch.cuda.Stream()
-    s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        fn()
-    torch.cuda.current_stream().wait_stream(s)
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        fn()
-    g.replay()
-    torch.cuda.synchronize()
-    ev = [torch.cuda.Event(enable_timing=True) for _ in range(2)]
-    ts = []
-    for _ in range(reps):
-        ev[0].record()
-        g.replay()
-        ev[1].record()
-        ev[1].synchronize()
-        ts.append(ev[0].elapsed_time(ev[1]) / 1e3)
-    return statistics.median(ts)
 
 
 def make_call(op, ws, x, lw, lb, torch_ref=False):

@@ -274,18 +274,10 @@ class GraphRunner:
         previous replay's feedback (its greedy tokens, positions + 1). The greedy tokens are copied to a pinned
         host buffer behind the replay; the returned function waits for that copy only (a later launch may already
         be running) and gives the n tokens. At most two launches may be unread at a time."""
-        b, rows = self.shape_for(n, max_pos)
         if tokens is not None and pos is not None:
-            self.tokens[:n].copy_(torch.tensor(tokens, dtype=torch.long), non_blocking=False)
-            self.pos[:n].copy_(torch.tensor(pos, dtype=torch.long), non_blocking=False)
-            if b > n:
-                self.tokens[n:b].zero_()
-                self.pos[n:b].zero_()
-        key = (b, rows)
-        graph = self.graphs.get(key)
-        if graph is None:
-            graph = self.graphs[key] = self._capture(b, rows)
-        graph.replay()
+            self._replay(n, max_pos, torch.tensor(tokens, dtype=torch.long), torch.tensor(pos, dtype=torch.long))
+        else:
+            self._replay(n, max_pos)
         turn, self._turn = self._turn, self._turn ^ 1
         host, event = self._host[turn], self._events[turn]
         host[:n].copy_(self.next_tokens[:n], non_blocking=True)
@@ -299,15 +291,21 @@ class GraphRunner:
     def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, max_pos: int) -> torch.Tensor:
         """tokens, pos [n] (device tensors) -> logits [n, V] (a view of the static buffer; read before next call)."""
         n = tokens.shape[0]
-        b, rows = self.shape_for(n, max_pos)
-        self.tokens[:n].copy_(tokens)
-        self.pos[:n].copy_(pos)
-        if b > n:
-            self.tokens[n:b].zero_()
-            self.pos[n:b].zero_()
-        key = (b, rows)
-        graph = self.graphs.get(key)
-        if graph is None:
-            graph = self.graphs[key] = self._capture(b, rows)
-        graph.replay()
+        self._replay(n, max_pos, tokens, pos)
         return self.logits[:n]
+
+    def _replay(self, n: int, max_pos: int, tokens: torch.Tensor | None = None, pos: torch.Tensor | None = None
+                ) -> None:
+        """Copy the inputs of slots [0, n) (if given; padding slots get zeros) and replay the graph of their bucket,
+        capturing it first if needed. Without inputs the buffers hold the previous replay's feedback."""
+        b, rows = self.shape_for(n, max_pos)
+        if tokens is not None and pos is not None:
+            self.tokens[:n].copy_(tokens)
+            self.pos[:n].copy_(pos)
+            if b > n:
+                self.tokens[n:b].zero_()
+                self.pos[n:b].zero_()
+        graph = self.graphs.get((b, rows))
+        if graph is None:
+            graph = self.graphs[(b, rows)] = self._capture(b, rows)
+        graph.replay()

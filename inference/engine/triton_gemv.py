@@ -146,6 +146,17 @@ if triton is not None:
         return tl.where(m, xt, 0.0)
 
     @triton.jit
+    def _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K: tl.constexpr):
+        """The weight tile W[rn, rk] (streamed once: evict first); masked on N only when K splits evenly."""
+        if EVEN_K:
+            w = tl.load(w_ptr + rn[:, None] * K + rk[None, :], mask=nmask[:, None], other=0.0,
+                        eviction_policy="evict_first")
+        else:
+            w = tl.load(w_ptr + rn[:, None] * K + rk[None, :], mask=nmask[:, None] & kmask[None, :], other=0.0,
+                        eviction_policy="evict_first")
+        return w
+
+    @triton.jit
     def _gemv_kernel(x_ptr, w_ptr, bias_ptr, lnw_ptr, lnb_ptr, y_ptr, B, N, K, stride_x, eps,
                      PROLOGUE: tl.constexpr, HAS_BIAS: tl.constexpr, HAS_LNB: tl.constexpr,
                      BLOCK_B: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SPLIT: tl.constexpr,
@@ -163,12 +174,8 @@ if triton is not None:
         k_hi = tl.minimum(k_lo + chunk, K)
         rk = k_lo + tl.arange(0, BLOCK_K)
         kmask = rk < k_hi
-        w_ptrs = w_ptr + rn[:, None] * K + rk[None, :]
         # the first weight tile does not depend on the previous kernel: in flight before the wait
-        if EVEN_K:
-            w = tl.load(w_ptrs, mask=nmask[:, None], other=0.0, eviction_policy="evict_first")
-        else:
-            w = tl.load(w_ptrs, mask=nmask[:, None] & kmask[None, :], other=0.0, eviction_policy="evict_first")
+        w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)
         if PDL:
             tl.extra.cuda.gdc_wait()
         rb = tl.arange(0, BLOCK_B)
@@ -198,12 +205,7 @@ if triton is not None:
             for k in range(k_lo + BLOCK_K, k_hi, BLOCK_K):
                 rk = k + tl.arange(0, BLOCK_K)
                 kmask = rk < k_hi
-                if EVEN_K:
-                    w = tl.load(w_ptr + rn[:, None] * K + rk[None, :], mask=nmask[:, None], other=0.0,
-                                eviction_policy="evict_first")
-                else:
-                    w = tl.load(w_ptr + rn[:, None] * K + rk[None, :], mask=nmask[:, None] & kmask[None, :],
-                                other=0.0, eviction_policy="evict_first")
+                w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)
                 xt = _x_tile(x_ptr, stride_x, lnw_ptr, lnb_ptr, mean, rstd, rb, bmask, rk, kmask, K,
                              PROLOGUE, HAS_LNB, DT)
                 acc += w.to(tl.float32) * tl.sum(xt, 0)[None, :]
@@ -216,12 +218,7 @@ if triton is not None:
             for k in range(k_lo + BLOCK_K, k_hi, BLOCK_K):
                 rk = k + tl.arange(0, BLOCK_K)
                 kmask = rk < k_hi
-                if EVEN_K:
-                    w = tl.load(w_ptr + rn[:, None] * K + rk[None, :], mask=nmask[:, None], other=0.0,
-                                eviction_policy="evict_first")
-                else:
-                    w = tl.load(w_ptr + rn[:, None] * K + rk[None, :], mask=nmask[:, None] & kmask[None, :],
-                                other=0.0, eviction_policy="evict_first")
+                w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)
                 xt = _x_tile(x_ptr, stride_x, lnw_ptr, lnb_ptr, mean, rstd, rb, bmask, rk, kmask, K,
                              PROLOGUE, HAS_LNB, DT)
                 acc3 += w.to(tl.float32)[None, :, :] * xt[:, None, :]
