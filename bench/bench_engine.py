@@ -143,6 +143,8 @@ VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     # the Triton matrix-vector kernels (inference/engine/triton_gemv.py: LayerNorm / SwiGLU fused into the
     # projections) in the compiled step; 4th element: {"gemv": fused.TRITON_GEMV, "pdl": triton_gemv.PDL}
     "compiled_gemv": (True, True, {"coordinate_descent_tuning": True, "triton.enable_pdl": True}, {"gemv": True}),
+    # split-K formulation of the narrow projections (fused.SPLIT_K; fc2 2560x10240 as 8 slices, ...)
+    "compiled_splitk": (True, True, None, {"splitk": True}),
     "compiled_gemv_pdl": (True, True, {"coordinate_descent_tuning": True, "triton.enable_pdl": True},
                           {"gemv": True, "pdl": True}),
     "graphs": (True, False),     # graphs of the model's own modules (the 2026-11-22 default)
@@ -162,6 +164,7 @@ def bench_roofline(model, dev, args, res) -> None:
         graphs, comp, *opts = VARIANTS[name]
         switches = opts[1] if len(opts) > 1 else {}
         fused.TRITON_GEMV = bool(switches.get("gemv"))
+        fused.SPLIT_K = bool(switches.get("splitk"))
         if switches.get("gemv"):
             from inference.engine import triton_gemv
 

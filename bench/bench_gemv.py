@@ -129,7 +129,7 @@ def main() -> int:
         x = torch.randn(K, device=dev, dtype=torch.bfloat16)
         nbytes = N * K * 2 * copies
         row: dict = {"N": N, "K": K, "MB": N * K * 2 / 1e6, "copies": copies}
-        t = graph_time(lambda: [torch.mm(x[None], w.t()) for w in ws])
+        t = graph_time(lambda ws=ws, x=x: [torch.mm(x[None], w.t()) for w in ws])
         row["cublas_TBps"] = nbytes / t / 1e12
         ref = (ws[0].float() @ x.float())
         results = []
@@ -144,7 +144,7 @@ def main() -> int:
                 if err > 1e-3:
                     results.append((0.0, (bn, bk, sp, wp), f"wrong: {err:.1e}"))
                     continue
-                t = graph_time(lambda: [launch(w, x, y, bn, bk, sp, wp) for w in ws], reps=10)
+                t = graph_time(lambda ws=ws, x=x, y=y, c=(bn, bk, sp, wp): [launch(w, x, y, *c) for w in ws], reps=10)
                 results.append((nbytes / t / 1e12, (bn, bk, sp, wp), ""))
             except Exception as e:  # noqa: BLE001 - a config that does not compile is skipped
                 results.append((0.0, (bn, bk, sp, wp), f"{type(e).__name__}: {str(e)[:80]}"))

@@ -91,9 +91,45 @@ def project(h: torch.Tensor | NormedInput, weight: torch.Tensor, bias: torch.Ten
     return linear(h, weight, bias)
 
 
+# Split the reduction of narrow projections (few outputs, long rows: fc2 is 2560 x 10240) into slices so a batch-1
+# step gives Inductor's reduction kernel more independent rows (see :func:`k_splits`). Read at trace time. Off until
+# measured on a GPU: correct on CPU (tests), not yet timed (bench_engine.py variant "compiled_splitk").
+SPLIT_K = False
+# target number of reduction rows (out x slices) and the shortest slice, in elements (fc1's 20480 x 2560 reduction
+# measured 2.9 TB/s in the compiled step, fc2's 2560 x 10240 1.8 TB/s; H100, docs/benchmarks.md)
+SPLIT_K_ROWS = 20480
+SPLIT_K_MIN_SLICE = 1024
+
+
+def k_splits(out_features: int, in_features: int) -> int:
+    """Slices of the reduction for a [out, in] projection (1 = no split, always while SPLIT_K is off): the largest
+    power of two S <= 8 with out * S <= SPLIT_K_ROWS, in % S == 0 and in / S >= SPLIT_K_MIN_SLICE. 3.8B model: fc2 2560x10240 -> 8,
+    Mamba/GMU out_proj 2560x5120 -> 4, x_proj 192x5120 -> 4, attention out_proj 2560x2560 -> 2, Wqkv / GMU in_proj
+    5120x2560 -> 2, in_proj 10240x2560 -> 2, fc1 and the LM head -> 1."""
+    if not SPLIT_K:
+        return 1
+    s = 1
+    while (s * 2 <= 8 and out_features * s * 2 <= SPLIT_K_ROWS and in_features % (s * 2) == 0
+           and in_features // (s * 2) >= SPLIT_K_MIN_SLICE):
+        s *= 2
+    return s
+
+
 def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """x [b, in] @ weight[out, in]^T (+ bias [out]) -> [b, out], as `mm` + add (see the module docstring)."""
-    y = torch.mm(x, weight.t())
+    """x [b, in] @ weight[out, in]^T (+ bias [out]) -> [b, out], as `mm` + add (see the module docstring).
+
+    Where :func:`k_splits` gives S > 1 the product is written as S partial dot products over slices of `in`
+    (fp32, fp64 for fp64 models: `(W.view(out, S, in/S) * x.view(b, 1, S, in/S)).sum(-1)`, one reduction kernel with out * S rows) whose
+    S-term sum Inductor unrolls into the consumer (S <= 8 is below its `unroll_reductions_threshold`); the result
+    is rounded to x's dtype once, as `mm` does."""
+    out_f, in_f = weight.shape
+    S = k_splits(out_f, in_f)
+    if S == 1:
+        y = torch.mm(x, weight.t())
+    else:
+        b, c = x.shape[0], compute_dtype(x.dtype)
+        part = (weight.view(out_f, S, in_f // S).to(c)[None] * x.view(b, 1, S, in_f // S).to(c)).sum(-1)
+        y = part.sum(-1).to(x.dtype)  # [b, out]
     return y if bias is None else y + bias
 
 

@@ -16,18 +16,19 @@ import torch.nn.functional as F
 
 from inference import kernels
 from inference.cache import MambaState
-from inference.engine import Engine, SamplingParams
+from inference.engine import Engine, SamplingParams, fused
 from inference.engine.decode import DecodeStep, _MambaViews
 from inference.engine.fused import (
     conv_step,
     diff_combine,
     diff_lambda,
-    precompute_diff_lambdas,
     fused_decode_forward,
     gmu_step,
+    k_splits,
     linear,
     mamba_decode_step,
     mlp_step,
+    precompute_diff_lambdas,
 )
 from inference.engine.slots import SlotKV
 from inference.layers import DifferentialAttention, GatedMemoryUnit, Mamba
@@ -63,6 +64,29 @@ def test_linear_matches_nn_linear(tiny):
     x, w, b = (torch.randn(s, generator=g).to(dt) for s in ((3, 7), (5, 7), (5,)))
     assert rel(linear(x, w, b), F.linear(x, w, b)) < _tol(dt)
     assert rel(linear(x, w), F.linear(x, w)) < _tol(dt)
+
+
+def test_k_splits_for_the_released_shapes(monkeypatch):
+    assert k_splits(2560, 10240) == 1  # off by default
+    monkeypatch.setattr(fused, "SPLIT_K", True)
+    assert [k_splits(n, k) for n, k in [(2560, 10240), (2560, 5120), (192, 5120), (2560, 2560), (5120, 2560),
+                                         (10240, 2560), (20480, 2560), (200064, 2560), (5120, 160)]] == [
+        8, 4, 4, 2, 2, 2, 1, 1, 1]
+    assert k_splits(64, 96) == 1  # too short to split
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_split_k_linear_matches_mm(monkeypatch, dtype):
+    monkeypatch.setattr(fused, "SPLIT_K", True)
+    monkeypatch.setattr(fused, "SPLIT_K_MIN_SLICE", 8)
+    g = torch.Generator().manual_seed(5)
+    w = torch.randn(24, 64, generator=g).to(dtype)
+    bias = torch.randn(24, generator=g).to(dtype)
+    x = torch.randn(3, 64, generator=g).to(dtype)
+    assert fused.k_splits(24, 64) == 8
+    assert rel(linear(x, w, bias), F.linear(x, w, bias)) < _tol(dtype)
+    monkeypatch.setattr(fused, "SPLIT_K", False)
+    assert fused.k_splits(24, 64) == 1
 
 
 def test_conv_step_matches_reference_update(tiny):
@@ -146,10 +170,14 @@ def test_diff_lambda_is_precomputed_per_model_dtype_and_equals_the_formula(tiny)
     assert diff_lambda(attn, torch.bfloat16).dtype == torch.bfloat16  # another dtype: computed, not the buffer
 
 
-def test_compiled_decode_step_is_one_graph_without_breaks(tiny):
+@pytest.mark.parametrize("min_slice", [None, 8], ids=["unsplit", "split-k"])
+def test_compiled_decode_step_is_one_graph_without_breaks(tiny, monkeypatch, min_slice):
     """A graph break inside the layer loop makes Dynamo skip the whole step and compile its callees one by one
     (hundreds of extra kernels; it happened once through `module.__dict__.setdefault`). The step must trace as one
     graph; bench/check_decode_graph.py checks the same on a GPU, where the PyTorch version differs."""
+    if min_slice is not None:
+        monkeypatch.setattr(fused, "SPLIT_K", True)
+        monkeypatch.setattr(fused, "SPLIT_K_MIN_SLICE", min_slice)
     model, _ = tiny_random_model(seed=11, dtype=tiny.dtype)
     engine = Engine(model, max_batch=2, max_seq_len=32, use_cuda_graphs=False)
     step = DecodeStep(model, engine.slots, compile=True, compile_backend="eager")
@@ -194,7 +222,12 @@ def _restore(slots, snap):
             s.v.copy_(saved[1])
 
 
-def test_fused_step_matches_eager_step_and_writes_the_same_state(tiny):
+@pytest.mark.parametrize("min_slice", [None, 8], ids=["unsplit", "split-k"])
+def test_fused_step_matches_eager_step_and_writes_the_same_state(tiny, monkeypatch, min_slice):
+    if min_slice is not None:  # the tiny model's projections are too short to split at the real threshold
+        monkeypatch.setattr(fused, "SPLIT_K", True)
+        monkeypatch.setattr(fused, "SPLIT_K_MIN_SLICE", min_slice)
+        assert fused.k_splits(tiny.config.hidden_size, tiny.config.intermediate_size) > 1
     engine = _busy_engine(tiny, 0, [3, 9, 20], steps=5)
     reqs = engine._active
     tokens = torch.tensor([r.last_token for r in reqs])
