@@ -2,10 +2,12 @@ r"""Arithmetic drill examples: random integer and decimal computations in the co
 
 The 141 templates repeat the same few arithmetic facts; a small model then memorizes them instead of learning
 to add, subtract, multiply and divide. The drill adds many more facts: each example is a random expression
-(signed sums and chains, products, exact quotients, decimal sums, products and quotients, a product inside a
-sum), worked out by the curriculum's own ``evaluate`` solver (so with the same written-out arithmetic as the
+(signed sums and chains, products, exact quotients, long division by a 2-digit divisor, decimal sums,
+products and quotients, a decimal times a whole number, a product inside a sum), worked out by the curriculum's own ``evaluate`` solver (so with the same written-out arithmetic as the
 templates, :mod:`curriculum.solutions.work`) and rendered with :func:`render_steps`. The prompt is
-``Compute $...$.`` plus the solve instruction, as for the templates.
+``Compute $...$.`` plus the solve instruction, as for the templates. Two more kinds use other solvers: a
+sum, difference, product or quotient of two fractions (``fraction_op``) and a product or square of binomials
+to expand (``expand``, prompt ``Expand $...$.``).
 
 ``drill_examples(indices, split, seed)``: example ``i`` uses ``random.Random(f"{seed}:{split}:drill:{i}")``
 and ``i`` must be a seed of ``split`` (training indices in ``TRAIN_SEEDS``, held-out ones in ``EVAL_SEEDS``),
@@ -98,10 +100,47 @@ def _mixed(rng: random.Random) -> tuple[sp.Expr, str]:
     return _add(_int(rng, -50, 50), _mul(_int(rng, 2, 12), _int(rng, -12, 12))), ""
 
 
+def _long_division(rng: random.Random) -> tuple[sp.Expr, str]:
+    b = _int(rng, 11, 99)
+    q = _int(rng, 10, 999) if rng.random() < 0.7 else _int(rng, 2, 9)
+    return _div(b * q, b), ""
+
+
+def _dec_times_int(rng: random.Random) -> tuple[sp.Expr, str]:
+    a = _dec(rng, 0.01, 0.99, rng.choice((1, 2, 2)))
+    return (_mul(a, _int(rng, 2, 250)) if rng.random() < 0.8 else _mul(_int(rng, 2, 99), a)), ""
+
+
 KINDS: dict[str, Callable[[random.Random], tuple[sp.Expr, str]]] = {
+    "long_division": _long_division, "dec_times_int": _dec_times_int,
     "signed_sum": _signed_sum, "chain": _chain, "big_sum": _big_sum, "product": _product,
     "quotient": _quotient, "dec_sum": _dec_sum, "dec_product": _dec_product, "dec_quotient": _dec_quotient,
     "mixed": _mixed,
+}
+
+
+def _fraction(rng: random.Random) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    n1, d1, n2, d2 = rng.randint(1, 11), rng.randint(2, 12), rng.randint(1, 11), rng.randint(2, 12)
+    op = rng.choice("+-+-*/")
+    sym = {"+": "+", "-": "-", "*": r"\cdot", "/": r"\div"}[op]
+    shown = rf"\frac{{{n1}}}{{{d1}}} {sym} \frac{{{n2}}}{{{d2}}}"
+    given = {"n1": sp.Integer(n1), "d1": sp.Integer(d1), "n2": sp.Integer(n2), "d2": sp.Integer(d2)}
+    return f"Compute ${shown}$.", "fraction_op", given, {"op": op}
+
+
+def _binomials(rng: random.Random) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    x = sp.Symbol("x")
+    a, c = rng.choice((1, 1, 2, 3, -1, 4, 5)), rng.choice((1, 1, 2, 3, 5, -2))
+    b, d = _int(rng, -12, 12), _int(rng, -12, 12)
+    f1, f2 = a * x + b, c * x + d
+    expr = sp.Mul(f1, f2, evaluate=False) if rng.random() < 0.8 else sp.Pow(f1, 2, evaluate=False)
+    shown = rf"\left({to_latex(f1)}\right) \left({to_latex(f2)}\right)" if isinstance(expr, sp.Mul) \
+        else rf"\left({to_latex(f1)}\right)^{{2}}"
+    return f"Expand ${shown}$.", "expand", {"expression": expr}, {}
+
+
+SOLVER_KINDS: dict[str, Callable[[random.Random], tuple[str, str, dict[str, Any], dict[str, Any]]]] = {
+    "fraction": _fraction, "binomials": _binomials,
 }
 
 
@@ -109,7 +148,13 @@ def drill_example(index: int, split: str = "train", seed: int = 0) -> dict[str, 
     """Drill example number ``index`` of ``split`` (see the module docstring)."""
     check_seed(index, split)
     rng = random.Random(f"{seed}:{split}:drill:{index}")
-    kind = rng.choice(sorted(KINDS))
+    kind = rng.choice(sorted([*KINDS, *SOLVER_KINDS]))
+    if kind in SOLVER_KINDS:
+        question, method, given, params = SOLVER_KINDS[kind](rng)
+        result = solve(method, given, params)
+        response = render_steps(result.steps, to_latex(result.result), rng)
+        return {"prompt": f"{question}\n\n{SOLVE_INSTRUCTION}", "response": response,
+                "template_id": f"{FAMILY}.{kind}", "family": FAMILY, "seed": index, "kind": "solve"}
     expr, _ = KINDS[kind](rng)
     result = solve("evaluate", {"expression": expr}, {})
     prompt = f"Compute ${to_latex(expr, asis=True)}$.\n\n{SOLVE_INSTRUCTION}"

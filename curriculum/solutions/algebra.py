@@ -11,7 +11,7 @@ import sympy as sp
 
 from curriculum.solutions.arithmetic import LA, L, as_number, evaluate_steps
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
-from curriculum.solutions.work import arithmetic_work
+from curriculum.solutions.work import arithmetic_work, fraction_chain
 from curriculum.templates.expr import rebuild, reevaluate
 
 X = sp.Symbol("x")
@@ -63,6 +63,12 @@ def _chain(op: str, a: Any, b: Any, result: Any) -> str:
     work = arithmetic_work(op, a, b, result=result)
     if work and work.count("$") == 2 and work.startswith("$") and work.endswith("$"):
         return work[1:-1]
+    frac = fraction_chain(op, a, b)
+    if frac is not None and sp.Rational(result) == {"+": sp.Rational(a) + sp.Rational(b),
+                                                    "-": sp.Rational(a) - sp.Rational(b),
+                                                    "*": sp.Rational(a) * sp.Rational(b),
+                                                    "/": sp.Rational(a) / sp.Rational(b)}[op]:
+        return frac
     sym = {"+": "+", "-": "-", "*": r"\cdot", "/": r"\div"}[op]
     return f"{L(a)} {sym} {_par(b)} = {L(result)}"
 
@@ -192,13 +198,17 @@ def linear_system(given: Mapping[str, Any], params: Mapping[str, Any]) -> Solver
     yv = sp.nsimplify((c - a * xv) / b)
     p = a * xv
     then = r" \;\Rightarrow\; "
-    chain = [rf"{L(a)} \cdot {_par(xv)} + {L(b * Y)} = {L(c)}"]
+    chain = [rf"{L(a)} \cdot {_par(xv)} {_signed(b * Y)} = {L(c)}"]
     if a != 0:
         chain.append(f"{L(p)} {_signed(b * Y)} = {L(c)}")
         chain.append(f"{L(b * Y)} = {_chain('-', c, p, c - p)}")
     if b != 1:
         chain.append(f"y = {_chain('/', c - p, b, yv)}")
-    s.add(f"Substitute $x = {L(xv)}$ into an equation with a $y$-term and solve for $y$.", then.join(chain))
+    first = ""
+    if a not in (0, 1, -1) and isinstance(xv, sp.Rational) and not xv.is_Integer:
+        first = f" First the product: ${fraction_chain('*', a, xv)}$."
+    s.add(f"Substitute $x = {L(xv)}$ into an equation with a $y$-term and solve for $y$.{first}",
+          then.join(chain))
     s.add(f"Check in the other equation; the solution is the point $({L(xv)}, {L(yv)})$.")
     return s.done(sp.And(sp.Eq(X, xv), sp.Eq(Y, yv)))
 
@@ -220,6 +230,75 @@ def _factors(e: Any) -> list[Any]:
         else:
             out.append(f)
     return out
+
+
+def _raw_terms(e: Any) -> list[Any]:
+    """The terms of ``e`` multiplied out term by term, before like terms are collected (``2(3x - 5) + 9`` ->
+    ``[6x, -10, 9]``; ``(x + 1)^2`` -> ``[x^2, x, x, 1]``)."""
+    if isinstance(e, sp.Add):
+        return [t for a in _ordered(e) if isinstance(e, sp.Add) for t in _raw_terms(a)] \
+            if not e.is_number else [reevaluate(e)]
+    if isinstance(e, sp.Mul) or isinstance(e, sp.Pow) and isinstance(e.base, sp.Add):
+        terms: list[Any] = [sp.Integer(1)]
+        for f in _factors(e):
+            f = reevaluate(f)
+            terms = [a * b for a in terms for b in _ordered(f)]
+        return terms
+    return [reevaluate(e)]
+
+
+def _product_tex(e: Any) -> str:
+    """A product or power of brackets as written (``2 \\left(x + 3\\right)``), sums in their usual order."""
+    def one(f: Any) -> str:
+        if isinstance(f, sp.Add):
+            return rf"\left({L(reevaluate(f))}\right)"
+        if isinstance(f, sp.Pow) and isinstance(f.base, sp.Add):
+            return rf"\left({L(reevaluate(f.base))}\right)^{{{L(f.exp)}}}"
+        return L(reevaluate(f))
+    if isinstance(e, sp.Mul):
+        return " ".join(one(f) for f in e.args)
+    return one(e)
+
+
+def _collect_tex(terms: list[Any]) -> tuple[str, str, Any]:
+    """(the terms written in a row, the like-term groups with their coefficient sums, the collected sum)."""
+    shown = " ".join((_signed(t) if i else L(t)) for i, t in enumerate(terms))
+    groups: dict[Any, list[Any]] = {}
+    for t in terms:
+        coeff, mono = t.as_coeff_Mul()
+        groups.setdefault(mono, []).append(coeff)
+    parts = []
+    for mono, coeffs in groups.items():
+        if len(coeffs) > 1:
+            total = sum(coeffs)
+            inner = (L(coeffs[0]) + " " + " ".join(_signed(c) for c in coeffs[1:]))
+            parts.append(rf"({inner}){'' if mono == 1 else ' ' + L(mono)} = {L(total * mono)}")
+    return shown, r",\quad ".join(parts), sp.expand(sum(terms))
+
+
+def _multiply_out(s: StepList, pieces: list[tuple[int, Any]], what: str) -> bool:
+    """Steps that multiply out ``sum(sign * piece)`` term by term and collect like terms; False (no steps) when
+    there is nothing to multiply out or the terms do not add up to the expansion."""
+    terms: list[Any] = []
+    shown_products = []
+    for sign, piece in pieces:
+        raw = _raw_terms(piece)
+        if not isinstance(reevaluate(piece), sp.Add) or isinstance(piece, sp.Mul | sp.Pow):
+            row = " ".join((_signed(t) if i else L(t)) for i, t in enumerate(raw))
+            if len(raw) > 1 or L(raw[0]) != LA(piece):
+                shown_products.append(f"${_product_tex(piece)} = {row}$")
+        terms.extend(raw if sign > 0 else [-t for t in raw])
+    total = sp.expand(sum(sign * reevaluate(piece) for sign, piece in pieces))
+    if not shown_products or sp.expand(sum(terms) - total) != 0:
+        return False
+    shown, groups, result = _collect_tex(terms)
+    minus = " (the minus sign changes the sign of every term of the second product)" \
+        if any(sign < 0 for sign, _ in pieces) else ""
+    s.add(f"Multiply out {what} term by term: " + ", ".join(shown_products) + f"{minus}.", shown)
+    if groups:
+        s.add("Collect like terms (add the coefficients of the same power).", rf"{groups}\quad\Rightarrow\quad "
+              + L(result))
+    return True
 
 
 @solver("expand", required=("expression",))
@@ -452,6 +531,8 @@ def rational_op(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverRe
           rf"\frac{{{L(sp.Mul(n1, k1, evaluate=False))}}}{{{L(lcd)}}} {sym} "
           rf"\frac{{{L(sp.Mul(n2, k2, evaluate=False))}}}{{{L(lcd)}}}")
     num = sp.expand(n1 * k1 + n2 * k2) if op == "+" else sp.expand(n1 * k1 - n2 * k2)
+    _multiply_out(s, [(1, sp.Mul(n1, k1, evaluate=False) if k1 != 1 else n1),
+                      (1 if op == "+" else -1, sp.Mul(n2, k2, evaluate=False) if k2 != 1 else n2)], "the numerators")
     s.add("Combine the numerators" + (" (the minus sign applies to the whole second numerator)." if op == "-"
                                       else "."), rf"\frac{{{L(num)}}}{{{L(lcd)}}}")
     result = sp.factor(sp.cancel(num / lcd))
@@ -496,6 +577,9 @@ def composition(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverRe
     shown = _subst_asis(outer, v, sp.Symbol("\\left(" + L(inner) + "\\right)"))
     s.add("Substitute.", LA(shown))
     result = sp.expand(outer.subs(v, inner))
+    sub = _subst_asis(outer, v, inner)
+    pieces = [(1, a) for a in _ordered(sub)] if isinstance(sub, sp.Add) else [(1, sub)]
+    _multiply_out(s, pieces, "the brackets")
     s.add("Expand and simplify.", f"{fo}({fi}({L(v)})) = {L(result)}")
     return s.done(result)
 

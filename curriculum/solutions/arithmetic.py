@@ -9,7 +9,7 @@ from typing import Any
 import sympy as sp
 
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
-from curriculum.solutions.work import arithmetic_work, decimal_division
+from curriculum.solutions.work import arithmetic_work, decimal_division, division_text, multiples_text
 from curriculum.templates.expr import rebuild, reevaluate
 from curriculum.templates.render import to_latex
 
@@ -244,7 +244,11 @@ def percent(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult
         r = sp.Rational(sp.nsimplify(a)) / 100
         s.add(f"Write the percent as a fraction of 100: ${_dec(a)}\\% = \\frac{{{_dec(a)}}}{{100}} = {_dec(r)}$.")
         result = reevaluate(r * b)
-        s.add("Multiply by the quantity.", rf"{_dec(r)} \times {_dec(b)} = {_dec(result)}")
+        work = arithmetic_work("*", sp.Float(_dec(r), 15), b) if _short_decimal(r) else None
+        if work and not work.startswith(f"${_dec(r)}"):
+            work = None
+        s.add(f"Multiply by the quantity: {work}." if work else "Multiply by the quantity.",
+              rf"{_dec(r)} \times {_dec(b)} = {_dec(result)}")
         return s.done(result)
     if kind == "what_percent":
         result = reevaluate(a / b * 100)
@@ -265,8 +269,10 @@ def percent(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult
             sign = "-" if diff < 0 else ""
             s.add("Divide the change by the original value and multiply by 100.",
                   rf"\frac{{{_dec(diff)}}}{{{_dec(a)}}} \times 100 = {sign}\frac{{{num}}}{{{den}}}")
-            text = "; ".join(f"${x}$" for x in whole) or f"${num} < {den}$, so the whole part is 0"
-            text += "; after the decimal point: " + "; ".join(f"${x}$" for x in after)
+            text = division_text(whole, den) or f"${num} < {den}$, so the whole part is 0"
+            text += "; after the decimal point: " + division_text(after, den)
+            if den >= 10:
+                text = multiples_text(den) + "; " + text
             s.add(f"Long division {num} ÷ {den}: {text}.", rf"\frac{{{num}}}{{{den}}} = {approx}")
             word = "an increase" if diff > 0 else "a decrease"
             s.add(rf"The percent change is ${sign}{approx}\%$ ({word}).")

@@ -12,6 +12,7 @@ the tests check each one with :class:`fractions.Fraction`.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -210,6 +211,120 @@ def long_division(a: int, b: int) -> list[str]:
     return steps if len(steps) > 1 else []
 
 
+def multiples_text(d: int) -> str:
+    r"""Markdown listing the multiples of a divisor ``d >= 10`` that long division needs (``1 \cdot d`` to
+    ``9 \cdot d``), each from the one before by adding ``d``; empty for a one-digit divisor."""
+    if d < 10:
+        return ""
+    return f"multiples of {d}: " + ", ".join(f"${k} \\cdot {d} = {k * d}$" for k in range(1, 10))
+
+
+def division_step_text(step: str, d: int) -> str:
+    r"""One long-division step (``"102 \div 18 = 5 \text{ r } 12"``) as Markdown. With a divisor ``d >= 10``
+    the quotient digit is read from the multiples and the remainder is a subtraction:
+    ``$5 \cdot 18 = 90$, $102 - 90 = 12$, so $102 \div 18 = 5 \text{ r } 12$``."""
+    if d < 10:
+        return f"${step}$"
+    cur_s, rest = step.split(r" \div ", 1)
+    q_s, _, rem_s = rest.partition(" = ")[2].partition(r" \text{ r } ")
+    cur, q = int(cur_s), int(q_s)
+    if q == 0:
+        return f"${cur} < {d}$, so ${step}$"
+    if not rem_s:
+        return f"${q} \\cdot {d} = {q * d}$, so ${step}$"
+    return f"${q} \\cdot {d} = {q * d}$, ${cur} - {q * d} = {cur - q * d}$, so ${step}$"
+
+
+def division_text(steps: list[str], d: int) -> str:
+    """Long-division steps as Markdown, joined by ``; ``, each written out by :func:`division_step_text`."""
+    return "; ".join(division_step_text(x, d) for x in steps)
+
+
+# ---------------------------------------------------------------- fractions
+
+
+def _frac_tex(n: int, d: int) -> str:
+    if d < 0:
+        n, d = -n, -d
+    if d == 1:
+        return str(n)
+    return rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
+
+
+def fraction_chain(op: str, a: Any, b: Any) -> str | None:
+    r"""LaTeX chain for ``a op b`` (op ``+ - * /``) with rational ``a``, ``b`` of which at least one is not
+    an integer, through a common denominator or the product of numerators and denominators, ending in the
+    result in lowest terms: ``7 - \frac{32}{3} = \frac{21}{3} - \frac{32}{3} = \frac{21 - 32}{3} =
+    -\frac{11}{3}``. None for anything else (floats, symbols, division by zero)."""
+    if op not in OPS:
+        raise ValueError(f"op must be one of {OPS}")
+    if isinstance(a, bool) or isinstance(b, bool) \
+            or not (isinstance(a, (int, sp.Rational)) and isinstance(b, (int, sp.Rational))):
+        return None
+    fa, fb = sp.Rational(a), sp.Rational(b)
+    if op == "/" and fb == 0:
+        return None
+    whole = fa.q == 1 and fb.q == 1
+    if whole and op != "/":
+        return None
+    if whole:
+        n, d = int(fa.p), int(fb.p)
+        if d < 0:
+            n, d = -n, -d
+        if n % d == 0:
+            return None
+        items = [rf"{fa.p} \div {'(' + str(fb.p) + ')' if fb < 0 else fb.p}", rf"\frac{{{n}}}{{{d}}}"]
+        g = math.gcd(n, d)
+        if g > 1:
+            items.append(rf"\frac{{{n} \div {g}}}{{{d} \div {g}}}")
+        items.append(_frac_tex(n // g, d // g))
+        return " = ".join(dict.fromkeys(items))
+    n1, d1, n2, d2 = int(fa.p), int(fa.q), int(fb.p), int(fb.q)
+    sym = {"+": "+", "-": "-", "*": r"\cdot", "/": r"\div"}[op]
+
+    def par(t: str) -> str:
+        return f"\\left({t}\\right)" if t.startswith("-") else t
+
+    items = [f"{_frac_tex(n1, d1)} {sym} {par(_frac_tex(n2, d2))}"]
+    if op in "+-":
+        m = math.lcm(d1, d2)
+        k1, k2 = m // d1, m // d2
+        n2s = n2 if op == "+" else -n2
+        items.append(f"{_frac_tex(n1 * k1, m)} {sym} {par(_frac_tex(n2 * k2, m))}")
+        second = f"({n2 * k2})" if n2 * k2 < 0 else str(n2 * k2)
+        num = n1 * k1 + n2s * k2
+        items.append(rf"\frac{{{n1 * k1} {sym} {second}}}{{{m}}}")
+        items.append(rf"\frac{{{num}}}{{{m}}}")
+        result = sp.Rational(num, m)
+    else:
+        if op == "/":
+            n2, d2 = d2, n2
+            if d2 < 0:
+                n2, d2 = -n2, -d2
+            if n2 != 1:
+                items.append(rf"{_frac_tex(n1, d1)} \cdot {par(_frac_tex(n2, d2))}")
+        a1 = f"({n1})" if n1 < 0 else str(n1)
+        a2 = f"({n2})" if n2 < 0 else str(n2)
+        if n2 == 1:
+            items.append(rf"\frac{{{n1}}}{{{d1} \cdot {d2}}}")
+        elif d1 == 1 or d2 == 1:
+            items.append(rf"\frac{{{a1} \cdot {a2}}}{{{d1 * d2}}}")
+        else:
+            items.append(rf"\frac{{{a1} \cdot {a2}}}{{{d1} \cdot {d2}}}")
+        items.append(rf"\frac{{{n1 * n2}}}{{{d1 * d2}}}")
+        result = sp.Rational(n1 * n2, d1 * d2)
+    num, den = (n1 * k1 + n2s * k2, m) if op in "+-" else (n1 * n2, d1 * d2)
+    g = math.gcd(num, den)
+    if g > 1:
+        items.append(rf"\frac{{{num} \div {g}}}{{{den} \div {g}}}")
+    items.append(_frac_tex(int(result.p), int(result.q)))
+    out = [items[0]]
+    for x in items[1:]:
+        if x != out[-1]:
+            out.append(x)
+    return " = ".join(out)
+
+
 def decimal_division(n: int, d: int, significant: int = 5) -> tuple[list[str], list[str], str]:
     r"""Long division of ``n / d`` (``n >= 0``, ``d >= 1``) continued after the decimal point until the quotient
     has ``significant`` significant digits or the division ends: (steps before the point, steps after it,
@@ -266,14 +381,20 @@ def _div_work(a: Decimal, b: Decimal, shown: str) -> str | None:
     q = ia // ib
     steps = long_division(ia, ib) if ib >= 2 and ia % (10 * ib) else []
     if ka:
-        inner = "; ".join(f"${s}$" for s in steps)
+        inner = division_text(steps, ib)
+        if inner and ib >= 10:
+            inner = multiples_text(ib) + "; " + inner
+        elif not inner and ib >= 10 and 2 <= q <= 9:
+            inner = multiples_text(ib) + "; " + rf"${q} \cdot {ib} = {ia}$"
         parts.append(rf"divide without the decimal point, ${ia} \div {ib} = {q}$" +
                      (f" ({inner})" if inner else ""))
         parts.append(f"{fmt(pa)} has {ka} decimal place{'s' if ka > 1 else ''}, so "
                      rf"${fmt(pa)} \div {fmt(pb)} = {fmt(Decimal(q).scaleb(-ka))}$")
+    elif not steps and ib >= 10 and 2 <= q <= 9:
+        parts.append(f"{multiples_text(ib)}; " + rf"${q} \cdot {ib} = {ia}$, so ${ia} \div {ib} = {q}$")
     elif steps:
-        parts.append("long division: " + "; ".join(f"${s}$" for s in steps) +
-                     rf", so ${ia} \div {ib} = {q}$")
+        head = f"long division ({multiples_text(ib)}): " if ib >= 10 else "long division: "
+        parts.append(head + division_text(steps, ib) + rf", so ${ia} \div {ib} = {q}$")
     if neg:
         parts.append("the signs differ, so the quotient is negative")
     if not parts:

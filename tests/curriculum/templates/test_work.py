@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from curriculum.explain.drill import KINDS, drill_example, drill_examples
+from curriculum.explain.drill import KINDS, SOLVER_KINDS, drill_example, drill_examples
 from curriculum.explain.errors import ExplainError
 from curriculum.explain.seeds import EVAL_SEEDS
 from curriculum.solutions import solve
@@ -122,11 +122,25 @@ def test_system_back_substitution_is_written_out():
 def test_drill_examples_are_reproducible_correct_and_split():
     examples = list(drill_examples(range(300)))
     assert examples == list(drill_examples(range(300)))
-    assert {e["template_id"].split(".", 1)[1] for e in examples} == set(KINDS)
+    assert {e["template_id"].split(".", 1)[1] for e in examples} == {*KINDS, *SOLVER_KINDS}
     for ex in examples:
         assert ex["family"] == "drill" and ex["response"].rstrip(".").endswith("}$")
         expr = ex["prompt"].split("$")[1]
         boxed = re.search(r"\\boxed\{(.*)\}\$", ex["response"]).group(1)
+        if ex["template_id"] == "drill.binomials":
+            x = sp.Symbol("x")
+            src = expr.replace(r"\left(", "(").replace(r"\right)", ")").replace("^{2}", "**2")
+            src = re.sub(r"(\d)\s*x", r"\1*x", src).replace(") (", ")*(")
+            got = sp.sympify(re.sub(r"x\^\{2\}", "x**2", re.sub(r"(\d) x", r"\1*x", boxed)).replace(" ", ""))
+            assert sp.expand(sp.sympify(src, locals={"x": x}) - got) == 0, (expr, boxed)
+            continue
+        if ex["template_id"] == "drill.fraction":
+            src = re.sub(r"\\frac\{([^}]*)\}\{([^}]*)\}", r'Fraction(\1, \2)', expr)
+            src = src.replace(r"\cdot", "*").replace(r"\div", "/")
+            want = eval(src, {"Fraction": Fraction})
+            got = re.sub(r"\\frac\{([^}]*)\}\{([^}]*)\}", r'Fraction(\1, \2)', boxed)
+            assert eval(got, {"Fraction": Fraction}) == want, (expr, boxed)
+            continue
         src = expr.replace(r"\left(", "(").replace(r"\right)", ")")
         src = re.sub(r"\\frac\{([^}]*)\}\{([^}]*)\}", r"(\1)/(\2)", src).replace(r"\cdot", "*")
         src = re.sub(r"\)\s*(?=[(\d])", ")*", re.sub(r"(\d)\s*\(", r"\1*(", src))
@@ -178,3 +192,77 @@ def test_build_corpus_appends_the_drill_share(tmp_path):
     assert "drill" not in reports["val"].families
     with pytest.raises(ExplainError):
         build_corpus(tmp_path, train_seeds=1, val_seeds=0, drill_share=1.0)
+
+
+def frac_value(latex: str) -> Fraction:
+    r"""Exact value of a chain item that may hold ``\frac{a}{b}`` and ``\left( \right)``."""
+    src = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", latex)
+    return value(src.replace("((", "( (").replace("))", ") )"))
+
+
+def test_fraction_chains_are_exact():
+    from curriculum.solutions.work import fraction_chain
+
+    rng = random.Random(9)
+    checked = 0
+    for _ in range(600):
+        op = rng.choice("+-*/")
+        a = sp.Rational(rng.randint(-30, 30), rng.randint(1, 12))
+        b = sp.Rational(rng.randint(-30, 30), rng.randint(1, 12))
+        chain = fraction_chain(op, a, b)
+        if a.is_Integer and b.is_Integer and (op != "/" or b == 0 or a % b == 0) or op == "/" and b == 0:
+            assert chain is None
+            continue
+        exact = {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else None}[op]
+        if chain is None:
+            continue
+        items = [frac_value(x.strip()) for x in chain.split(" = ")]
+        assert set(items) == {Fraction(int(exact.p), int(exact.q))}, chain
+        checked += 1
+    assert checked > 450
+    assert fraction_chain("-", 7, sp.Rational(32, 3)) == (
+        r"7 - \frac{32}{3} = \frac{21}{3} - \frac{32}{3} = \frac{21 - 32}{3} = \frac{-11}{3} = -\frac{11}{3}")
+    assert fraction_chain("+", sp.Float(0.5), 1) is None
+
+
+def test_two_digit_divisors_list_their_multiples():
+    text = arithmetic_work("/", sp.Integer(918), sp.Integer(18))
+    assert r"$9 \cdot 18 = 162$" in text and r"$91 - 90 = 1$, so $91 \div 18 = 5 \text{ r } 1$" in text
+    check_chains(text, Fraction(51))
+    text = arithmetic_work("/", sp.Integer(65), sp.Integer(13))
+    assert r"$5 \cdot 13 = 65$, so $65 \div 13 = 5$" in text
+    check_chains(text, Fraction(5))
+    result = solve("percent", {"a": sp.Integer(63), "b": sp.Integer(107)}, {"kind": "change"})
+    text = " ".join(s.text for s in result.steps)
+    assert r"$6 \cdot 63 = 378$, $440 - 378 = 62$, so $440 \div 63 = 6 \text{ r } 62$" in text
+
+
+def test_percent_of_and_systems_with_fractions_are_written_out():
+    result = solve("percent", {"a": sp.Integer(65), "b": sp.Integer(78)}, {"kind": "of"})
+    text = " ".join(s.text for s in result.steps)
+    assert r"$65 \cdot 78 = 65 \cdot 70 + 65 \cdot 8 = 4550 + 520 = 5070$" in text
+    assert sp.Rational(result.result) == sp.Rational(507, 10)
+    x, y = sp.symbols("x y")
+    result = solve("linear_system", {"eq1": sp.Eq(2 * x + 2 * y, 7), "eq2": sp.Eq(x + 4 * y, -2)}, {})
+    text = " ".join(s.text + " " + s.latex for s in result.steps)
+    assert r"7 - \frac{32}{3} = \frac{21}{3} - \frac{32}{3}" in text
+    assert r"$2 \cdot \frac{16}{3} = \frac{2 \cdot 16}{3} = \frac{32}{3}$" in text
+    assert r"y = -\frac{11}{3} \div 2 = \frac{-11}{3 \cdot 2} = \frac{-11}{6} = -\frac{11}{6}" in text
+    assert result.result == sp.And(sp.Eq(x, sp.Rational(16, 3)), sp.Eq(y, sp.Rational(-11, 6)))
+
+
+@pytest.mark.parametrize(("method", "given", "params", "products", "collected"), [
+    ("rational_op", {"left": 5 / (sp.Symbol("x") - 3), "right": 3 / (sp.Symbol("x") - 5)}, {"op": "+"},
+     [r"$5 \left(x - 5\right) = 5 x - 25$", r"$3 \left(x - 3\right) = 3 x - 9$"], "8 x - 34"),
+    ("rational_op", {"left": 2 / (sp.Symbol("x") + 1), "right": 5 / (sp.Symbol("x") + 3)}, {"op": "-"},
+     [r"$2 \left(x + 3\right) = 2 x + 6$"], "1 - 3 x"),
+    ("composition", {"outer": sp.Symbol("x") ** 2 + 1, "inner": 4 * sp.Symbol("x") + 6}, {},
+     [r"$\left(4 x + 6\right)^{2} = 16 x^{2} + 24 x + 24 x + 36$"], "16 x^{2} + 48 x + 37"),
+])
+def test_products_are_multiplied_out_before_collecting(method, given, params, products, collected):
+    result = solve(method, given, params)
+    steps = [s for s in result.steps if s.text.startswith("Multiply out")]
+    assert len(steps) == 1
+    for p in products:
+        assert p in steps[0].text, steps[0].text
+    assert any(s.latex.endswith(collected) for s in result.steps), [s.latex for s in result.steps]
