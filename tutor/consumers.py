@@ -355,10 +355,6 @@ def _status_check(explanation_id: int) -> tuple[Any, int, bool]:
 
 
 def _model_fields(transcript: Any) -> dict[str, Any]:
-    from tutor.inference_gateway import RANDOM_MODEL_NAME
+    from tutor.explanations.services import model_fields
 
-    if not transcript.model_name:
-        return {"model": None, "random_model": None}
-    label = ("Tiny random model (untrained demo: the text is noise)"
-             if transcript.model_is_random or transcript.model_name == RANDOM_MODEL_NAME else transcript.model_name)
-    return {"model": label, "random_model": bool(transcript.model_is_random)}
+    return model_fields(transcript)

@@ -103,6 +103,7 @@
   }
 
   function onEnd(m) {
+    setModel(m.model, m.random_model);
     finishText();
     setRunning(false);
     wantOpen = false;

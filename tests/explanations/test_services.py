@@ -147,6 +147,8 @@ def test_the_worker_stores_the_sympy_verdict(embedded, answered: Answered, corre
     entries = chunk_stream().read_after(transcript.pk, 0)
     assert "".join(e.text for e in entries[:-1]) == text
     assert entries[-1].kind == "end" and entries[-1].outcome["verified"] is correct
+    # the end names the model: a fast explanation can end before a status message carried it to the page
+    assert entries[-1].outcome["model"] == "scripted" and entries[-1].outcome["random_model"] is False
     # a redelivered task message finds the row finished and changes nothing
     assert explanation_generate(explanation_id=transcript.pk, generator=ScriptedModel("other")) == "done"
     assert ExplanationTranscript.objects.get(pk=transcript.pk).text == text

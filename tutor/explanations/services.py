@@ -33,8 +33,20 @@ class ExplanationHandle:
     created: bool
 
 
+def model_fields(transcript: ExplanationTranscript) -> dict:
+    """``{"model": label shown on the page or None, "random_model": bool or None}`` for a transcript."""
+    from tutor.inference_gateway import RANDOM_MODEL_NAME
+
+    if not transcript.model_name:
+        return {"model": None, "random_model": None}
+    label = ("Tiny random model (untrained demo: the text is noise)"
+             if transcript.model_is_random or transcript.model_name == RANDOM_MODEL_NAME else transcript.model_name)
+    return {"model": label, "random_model": bool(transcript.model_is_random)}
+
+
 def end_outcome(transcript: ExplanationTranscript) -> dict:
-    """The ``end`` entry's outcome for a finished transcript (also what a database replay sends)."""
+    """The ``end`` entry's outcome for a finished transcript (also what a database replay sends). It names the model
+    too: an explanation can finish before any status message has carried the model's name to the page."""
     return {
         "status": transcript.status,
         "verified": transcript.verified,
@@ -42,6 +54,7 @@ def end_outcome(transcript: ExplanationTranscript) -> dict:
         "note": transcript.verdict_note,
         "message": transcript.error,
         "tokens": transcript.tokens,
+        **model_fields(transcript),
     }
 
 
