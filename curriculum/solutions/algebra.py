@@ -260,13 +260,19 @@ def _product_tex(e: Any) -> str:
     return one(e)
 
 
-def _collect_tex(terms: list[Any]) -> tuple[str, str, Any]:
-    """(the terms written in a row, the like-term groups with their coefficient sums, the collected sum)."""
-    shown = " ".join((_signed(t) if i else L(t)) for i, t in enumerate(terms))
+def _like_terms(terms: list[Any]) -> dict[Any, list[Any]]:
+    """{monomial: [its coefficients in order]} (like terms grouped, first appearance first)."""
     groups: dict[Any, list[Any]] = {}
     for t in terms:
         coeff, mono = t.as_coeff_Mul()
         groups.setdefault(mono, []).append(coeff)
+    return groups
+
+
+def _collect_tex(terms: list[Any]) -> tuple[str, str, Any]:
+    """(the terms written in a row, the like-term groups with their coefficient sums, the collected sum)."""
+    shown = " ".join((_signed(t) if i else L(t)) for i, t in enumerate(terms))
+    groups = _like_terms(terms)
     parts = []
     for mono, coeffs in groups.items():
         if len(coeffs) > 1:
@@ -340,10 +346,7 @@ def combine_like_terms(given: Mapping[str, Any], params: Mapping[str, Any]) -> S
         s.add("Remove the brackets; a minus sign in front of a bracket changes the sign of every term inside.",
               shown)
     result = sp.expand(reevaluate(e))
-    groups: dict[Any, list[Any]] = {}
-    for t in terms:
-        coeff, mono = t.as_coeff_Mul()
-        groups.setdefault(mono, []).append(coeff)
+    groups = _like_terms(terms)
     parts = []
     for mono, coeffs in groups.items():
         if len(coeffs) > 1:

@@ -193,21 +193,33 @@ def _mul_work(a: Decimal, b: Decimal, shown: str) -> str:
 # ---------------------------------------------------------------- quotients
 
 
+def _division_step(cur: int, d: int, q: int, rem: int) -> str:
+    r"""One digit of long division: ``46 \div 7 = 6 \text{ r } 4``."""
+    return rf"{cur} \div {d} = {q}" + (rf" \text{{ r }} {rem}" if rem else "")
+
+
+def _whole_division(n: int, d: int) -> tuple[list[tuple[int, int, int]], int]:
+    """Long division of the whole number n >= 0 by d >= 1, digit by digit: ([(current number, quotient digit,
+    remainder)] from the first digit group that d goes into, the final remainder)."""
+    out: list[tuple[int, int, int]] = []
+    rem, started = 0, False
+    for ch in str(n):
+        cur = rem * 10 + int(ch)
+        if not started and cur < d:
+            rem = cur
+            continue
+        started = True
+        q, rem = divmod(cur, d)
+        out.append((cur, q, rem))
+    return out, rem
+
+
 def long_division(a: int, b: int) -> list[str]:
     r"""Short long-division steps for ``a / b`` (``a >= 0``, ``b >= 2``, exact): ``["46 \div 7 = 6
     \text{ r } 4", "49 \div 7 = 7"]``; empty when the quotient has one digit."""
     if a < 0 or b < 2 or a % b:
         raise ValueError("long_division needs a >= 0, b >= 2 and an exact quotient")
-    steps: list[str] = []
-    rem, started = 0, False
-    for ch in str(a):
-        cur = rem * 10 + int(ch)
-        if not started and cur < b:
-            rem = cur
-            continue
-        started = True
-        q, rem = divmod(cur, b)
-        steps.append(rf"{cur} \div {b} = {q}" + (rf" \text{{ r }} {rem}" if rem else ""))
+    steps = [_division_step(cur, b, q, rem) for cur, q, rem in _whole_division(a, b)[0]]
     return steps if len(steps) > 1 else []
 
 
@@ -332,28 +344,16 @@ def decimal_division(n: int, d: int, significant: int = 5) -> tuple[list[str], l
     if n < 0 or d < 1 or significant < 1:
         raise ValueError("decimal_division needs n >= 0, d >= 1 and significant >= 1")
 
-    def step(cur: int, q: int, rem: int) -> str:
-        return rf"{cur} \div {d} = {q}" + (rf" \text{{ r }} {rem}" if rem else "")
-
-    whole: list[str] = []
-    digits, rem, started = "", 0, False
-    for ch in str(n):
-        cur = rem * 10 + int(ch)
-        if not started and cur < d:
-            rem = cur
-            continue
-        started = True
-        q, rem = divmod(cur, d)
-        whole.append(step(cur, q, rem))
-        digits += str(q)
-    digits = digits or "0"
+    parts, rem = _whole_division(n, d)
+    whole = [_division_step(cur, d, q, r) for cur, q, r in parts]
+    digits = "".join(str(q) for _, q, _ in parts) or "0"
     count = len(digits.lstrip("0"))
     after: list[str] = []
     frac = ""
     while rem and count < significant:
         cur = rem * 10
         q, rem = divmod(cur, d)
-        after.append(step(cur, q, rem))
+        after.append(_division_step(cur, d, q, rem))
         frac += str(q)
         if count or q:
             count += 1
