@@ -159,3 +159,15 @@ def test_non_staff_roles_cannot_open_the_django_admin(client, world: World) -> N
         client.force_login(user_of(world, role))
         response = client.get(reverse("admin:index"))
         assert response.status_code == 302 and "/admin/login/" in response["Location"], role
+
+
+def test_downloads_are_yaml_attachments_for_the_owner(client, world: World) -> None:
+    client.force_login(world.a.teacher)
+    for name, kwargs in (("teach_template_download", {"template_id": world.a.template.pk}),
+                         ("teach_set_download", {"set_id": world.a.problem_set.pk})):
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 200, name
+        assert response["Content-Type"] == "application/yaml; charset=utf-8"
+        assert response["Content-Disposition"].startswith('attachment; filename="')
+        assert response["Content-Disposition"].endswith('.yaml"')
+        assert b"id:" in response.content

@@ -63,3 +63,10 @@ def page_from_tutor_error(exc: TutorError) -> None:
     if isinstance(exc, NotAllowed):
         raise PermissionDenied(exc.message) from exc
     raise exc
+
+
+def yaml_attachment(filename: str, text: str) -> HttpResponse:
+    """A YAML file download (templates and problem sets are exported this way)."""
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

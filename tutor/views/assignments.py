@@ -33,7 +33,7 @@ from tutor.services.problem_sets import (
     problem_set_items_set,
     problem_set_update,
 )
-from tutor.views.access import page_from_tutor_error, teacher_required
+from tutor.views.access import page_from_tutor_error, teacher_required, yaml_attachment
 
 
 def _require_owner(request: HttpRequest, set_id: int) -> ProblemSet:
@@ -228,9 +228,7 @@ def set_download(request: HttpRequest, set_id: int) -> HttpResponse:
         filename, text = problem_set_export(teacher=request.user, set_id=set_id)
     except TutorError as exc:
         page_from_tutor_error(exc)
-    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return yaml_attachment(filename, text)
 
 
 @teacher_required

@@ -37,7 +37,13 @@ from tutor.services.authoring import (
     templates_import_csv,
     templates_import_yaml,
 )
-from tutor.views.access import json_error, json_from_tutor_error, page_from_tutor_error, teacher_required
+from tutor.views.access import (
+    json_error,
+    json_from_tutor_error,
+    page_from_tutor_error,
+    teacher_required,
+    yaml_attachment,
+)
 
 STARTER_TEMPLATE = """\
 # A new template. Everything between {{ }} is filled in from the variables for each student.
@@ -243,9 +249,7 @@ def template_download(request: HttpRequest, template_id: int) -> HttpResponse:
         filename, text = template_export(teacher=request.user, template_id=template_id)
     except TutorError as exc:
         page_from_tutor_error(exc)
-    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return yaml_attachment(filename, text)
 
 
 @teacher_required
