@@ -21,7 +21,7 @@ from tests.explanations.servers import e2e_env, start_daphne
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TOKENS = 300
+TOKENS = 1200  # enough text that a page polled every 50 ms sees it grow (the tiny model writes ~1K tokens/s)
 
 
 def test_explanation_text_streams_into_the_practice_page(settings, tiny_model_dir, tmp_path) -> None:
@@ -57,7 +57,7 @@ def test_explanation_text_streams_into_the_practice_page(settings, tiny_model_di
                 deadline = time.monotonic() + 120
                 while page.is_hidden("#explain-verdict") and time.monotonic() < deadline:
                     lengths.append(len(page.inner_text("#explain-text")))
-                    time.sleep(0.15)
+                    time.sleep(0.05)
                 page.wait_for_selector("#explain-verdict", state="visible", timeout=5_000)
                 verdict = page.inner_text("#explain-verdict")
                 model = page.inner_text("#explain-model")
