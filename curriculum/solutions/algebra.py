@@ -636,7 +636,9 @@ def line_through(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverR
     s = StepList(list(inner.steps))
     b = y1 - m * x1
     p = m * x1
-    s.add(f"Find the intercept $b$ from $y = mx + b$ with the point $({L(x1)}, {L(y1)})$.",
+    product = _chain("*", m, x1, p)
+    work = f"; multiply first, ${product}$" if product.count(" = ") > 1 else ""
+    s.add(f"Find the intercept $b$ from $y = mx + b$ with the point $({L(x1)}, {L(y1)})${work}.",
           rf"{L(y1)} = {L(m)} \cdot {_par(x1)} + b \;\Rightarrow\; {L(y1)} = {L(p)} + b \;\Rightarrow\; "
           rf"b = {_chain('-', y1, p, b)}")
     s.add("Write the equation of the line.", f"y = {L(m * X + b)}")

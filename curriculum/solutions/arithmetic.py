@@ -9,7 +9,8 @@ from typing import Any
 import sympy as sp
 
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
-from curriculum.solutions.work import arithmetic_work, decimal_division, division_text, multiples_text
+from curriculum.solutions.work import (arithmetic_work, decimal_division, difference_chain, division_text,
+                                      multiples_text)
 from curriculum.templates.expr import rebuild, reevaluate
 from curriculum.templates.render import to_latex
 
@@ -233,6 +234,18 @@ def _short_decimal(r: sp.Rational, places: int = 4) -> bool:
     return q == 1 and (r * 10**places).is_Integer
 
 
+def _difference(b: Any, a: Any, diff: Any) -> str | None:
+    """``b - a = ... = diff`` written out by the signed-sum rules (``32 - 57 = -(57 - 32) = -25``) when both
+    numbers are terminating decimals and the chain ends in the solver's own difference; else None."""
+    def num(v: Any) -> Any:
+        return sp.Float(_dec(v), 15) if isinstance(v, sp.Rational) and not v.is_Integer \
+            and _short_decimal(v) else v
+    chain = difference_chain(num(b), num(a))
+    if chain is None or chain.rsplit(" = ", 1)[-1] != _dec(diff):
+        return None
+    return chain
+
+
 @solver("percent", required=("a", "b"), params=("kind",))
 def percent(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult:
     """Percent problems. kind=of: a% of b. kind=change: percent change from a to b.
@@ -260,7 +273,8 @@ def percent(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult
             raise SolverError("percent change from zero is undefined")
         diff = b - a
         result = reevaluate(diff / a * 100)
-        s.add("Find the change: new value minus original value.", f"{_dec(b)} - {_dec(a)} = {_dec(diff)}")
+        chain = _difference(b, a, diff)
+        s.add("Find the change: new value minus original value.", chain or f"{_dec(b)} - {_dec(a)} = {_dec(diff)}")
         exact = sp.Rational(result) if isinstance(result, sp.Rational) else None
         if a.is_Integer and b.is_Integer and exact is not None and a > 0 \
                 and not _short_decimal(exact):

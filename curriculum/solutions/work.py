@@ -142,6 +142,22 @@ def sum_latex(a: Decimal, b: Decimal) -> str:
     return f"{fmt(a)} - {fmt(-b)}" if b < 0 else f"{fmt(a)} + {fmt(b)}"
 
 
+def difference_chain(a: Any, b: Any) -> str | None:
+    r"""LaTeX chain for ``a - b`` through the signed-sum rules, from the difference as written to its value:
+    ``32 - 57 = -(57 - 32) = -25``, ``9 - (-32) = 9 + 32 = 41``. None when either number is not a
+    terminating decimal."""
+    da, db = as_decimal(a), as_decimal(b)
+    if da is None or db is None:
+        return None
+    start = f"{fmt(da)} - {_par(db)}"
+    items = [start, sum_latex(da, -db), *add_chain(da, -db), fmt(da - db)]
+    out = [items[0]]
+    for x in items[1:]:
+        if x != out[-1]:
+            out.append(x)
+    return " = ".join(out)
+
+
 # ---------------------------------------------------------------- products
 
 
@@ -233,8 +249,9 @@ def multiples_text(d: int) -> str:
 
 def division_step_text(step: str, d: int) -> str:
     r"""One long-division step (``"102 \div 18 = 5 \text{ r } 12"``) as Markdown. With a divisor ``d >= 10``
-    the quotient digit is read from the multiples and the remainder is a subtraction:
-    ``$5 \cdot 18 = 90$, $102 - 90 = 12$, so $102 \div 18 = 5 \text{ r } 12$``."""
+    the quotient digit is picked by comparing the number with the multiples around it (``10 \cdot d`` after
+    ``9 \cdot d``) and the remainder is a subtraction: ``$90 \le 102 < 108$, so the digit is 5: $5 \cdot 18
+    = 90$, $102 - 90 = 12$, so $102 \div 18 = 5 \text{ r } 12$``."""
     if d < 10:
         return f"${step}$"
     cur_s, rest = step.split(r" \div ", 1)
@@ -242,9 +259,10 @@ def division_step_text(step: str, d: int) -> str:
     cur, q = int(cur_s), int(q_s)
     if q == 0:
         return f"${cur} < {d}$, so ${step}$"
+    pick = f"${q * d} \\le {cur} < {(q + 1) * d}$, so the digit is {q}: "
     if not rem_s:
-        return f"${q} \\cdot {d} = {q * d}$, so ${step}$"
-    return f"${q} \\cdot {d} = {q * d}$, ${cur} - {q * d} = {cur - q * d}$, so ${step}$"
+        return pick + f"${q} \\cdot {d} = {q * d}$, so ${step}$"
+    return pick + f"${q} \\cdot {d} = {q * d}$, ${cur} - {q * d} = {cur - q * d}$, so ${step}$"
 
 
 def division_text(steps: list[str], d: int) -> str:

@@ -266,3 +266,73 @@ def test_products_are_multiplied_out_before_collecting(method, given, params, pr
     for p in products:
         assert p in steps[0].text, steps[0].text
     assert any(s.latex.endswith(collected) for s in result.steps), [s.latex for s in result.steps]
+
+
+def test_difference_chains_are_exact():
+    from curriculum.solutions.work import difference_chain
+
+    rng = random.Random(13)
+    for _ in range(400):
+        a, b = number(rng, rng.choice((0, 0, 1))), number(rng, rng.choice((0, 0, 1)))
+        chain = difference_chain(a, b)
+        exact = Fraction(str(as_decimal(a))) - Fraction(str(as_decimal(b)))
+        assert {value(x.strip()) for x in chain.split(" = ")} == {exact}, chain
+    assert difference_chain(32, 57) == "32 - 57 = -(57 - 32) = -25"
+    assert difference_chain(9, -32) == "9 - (-32) = 9 + 32 = 41"
+    assert difference_chain(sp.Rational(1, 3), 1) is None
+
+
+def test_percent_change_writes_out_the_difference():
+    result = solve("percent", {"a": sp.Integer(57), "b": sp.Integer(32)}, {"kind": "change"})
+    assert result.steps[0].latex == "32 - 57 = -(57 - 32) = -25"
+    result = solve("percent", {"a": sp.Integer(57), "b": sp.Integer(113)}, {"kind": "change"})
+    assert result.steps[0].latex == "113 - 57 = 113 - 50 - 7 = 63 - 7 = 56"
+    result = solve("percent", {"a": sp.Integer(50), "b": sp.Rational(125, 2)}, {"kind": "change"})
+    assert result.steps[0].latex == "62.5 - 50 = 62.5 - 50.0 = 12.5"
+    assert result.result == 25
+    rng = random.Random(3)
+    for _ in range(200):
+        a, b = rng.randint(30, 90), rng.randint(31, 140)
+        if a == b:
+            continue
+        latex = solve("percent", {"a": sp.Integer(a), "b": sp.Integer(b)}, {"kind": "change"}).steps[0].latex
+        assert latex.startswith(f"{b} - {a} = ")
+        assert {value(x.strip()) for x in latex.split(" = ")} == {Fraction(b - a)}, latex
+
+
+def test_long_division_states_the_comparison_that_picks_each_digit():
+    text = arithmetic_work("/", sp.Integer(1422), sp.Integer(18))
+    assert (r"$126 \le 142 < 144$, so the digit is 7: $7 \cdot 18 = 126$, $142 - 126 = 16$, "
+            r"so $142 \div 18 = 7 \text{ r } 16$") in text
+    check_chains(text, Fraction(79))
+    rng = random.Random(11)
+    for _ in range(300):
+        d, q = rng.randint(10, 99), rng.randint(10, 999)
+        text = arithmetic_work("/", sp.Integer(d * q), sp.Integer(d))
+        check_chains(text, Fraction(q))
+        for lo, cur, hi, digit in re.findall(r"\$(\d+) \\le (\d+) < (\d+)\$, so the digit is (\d)", text):
+            assert int(lo) == int(digit) * d <= int(cur) < int(hi) == (int(digit) + 1) * d
+    text = arithmetic_work("/", sp.Integer(469), sp.Integer(7))
+    assert r"\le" not in text
+
+
+def test_line_intercept_writes_out_the_fraction_product():
+    result = solve("line_through", {"x1": sp.Integer(4), "y1": sp.Integer(2), "x2": sp.Integer(-2),
+                                    "y2": sp.Integer(7)}, {})
+    step = next(s for s in result.steps if s.text.startswith("Find the intercept"))
+    assert (r"multiply first, $-\frac{5}{6} \cdot 4 = \frac{(-5) \cdot 4}{6} = \frac{-20}{6} = "
+            r"\frac{-20 \div 2}{6 \div 2} = -\frac{10}{3}$") in step.text
+    x, y = sp.symbols("x y")
+    assert result.result == sp.Eq(y, sp.Rational(16, 3) - sp.Rational(5, 6) * x)
+    rng = random.Random(4)
+    for _ in range(100):
+        x1, x2, y1, y2 = (rng.randint(-6, 6) for _ in range(4))
+        if x1 == x2:
+            continue
+        given = {"x1": sp.Integer(x1), "y1": sp.Integer(y1), "x2": sp.Integer(x2), "y2": sp.Integer(y2)}
+        step = next(s for s in solve("line_through", given, {}).steps if s.text.startswith("Find the intercept"))
+        if "multiply first" not in step.text:
+            continue
+        chain = step.text.split("multiply first, $")[1].rstrip(".").rstrip("$")
+        want = Fraction(y2 - y1, x2 - x1) * x1
+        assert {frac_value(v.strip()) for v in chain.split(" = ")} == {want}, chain
