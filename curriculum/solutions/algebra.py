@@ -11,7 +11,7 @@ import sympy as sp
 
 from curriculum.solutions.arithmetic import LA, L, as_number, evaluate_steps
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
-from curriculum.solutions.work import arithmetic_work, fraction_chain
+from curriculum.solutions.work import arithmetic_work, difference_chain, fraction_chain
 from curriculum.templates.expr import rebuild, reevaluate
 
 X = sp.Symbol("x")
@@ -431,6 +431,95 @@ def factor_steps(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverR
     return s.done(result)
 
 
+def _ipar(n: int) -> str:
+    return f"({n})" if n < 0 else str(n)
+
+
+def _discriminant_work(a: Any, b: Any, c: Any) -> tuple[str, str] | None:
+    r"""For integer coefficients: (Markdown with ``b^2`` and ``4ac`` written as products, the difference
+    chain ``b^2 - 4ac = ... = Δ``), e.g. ``$b^2 = 3 \cdot 3 = 9$, $4ac = 4 \cdot 1 \cdot (-8) = 4 \cdot (-8) =
+    -(4 \cdot 8) = -32$`` and ``9 - (-32) = 9 + 32 = 41``. None when a coefficient is not an integer."""
+    if not all(isinstance(v, sp.Basic) and v.is_Integer for v in (a, b, c)):
+        return None
+    ia, ib, ic = int(a), int(b), int(c)
+    sq = arithmetic_work("*", sp.Integer(ib), sp.Integer(ib))
+    prod = arithmetic_work("*", sp.Integer(4 * ia), sp.Integer(ic))
+    diff = difference_chain(ib * ib, 4 * ia * ic)
+    if not (sq and prod and diff) or sq.count("$") != 2 or prod.count("$") != 2:
+        return None
+    four = rf"4 \cdot {_ipar(ia)} \cdot {_ipar(ic)} = "
+    text = rf"$b^2 = {_ipar(ib)}^2 = {sq[1:-1]}$, $4ac = {four}{prod[1:-1]}$"
+    return text, diff
+
+
+def _frac_reduce(n: int, d: int) -> str:
+    r"""``\frac{n}{d}`` reduced with the common factor shown: ``\frac{-4}{6} = \frac{-4 \div 2}{6 \div 2} =
+    -\frac{2}{3}``; just ``\frac{n}{d}`` when it is already in lowest terms."""
+    g = math.gcd(n, d)
+    head = rf"\frac{{{n}}}{{{d}}}"
+    if g == 1:
+        return head
+    return rf"{head} = \frac{{{n} \div {g}}}{{{d} \div {g}}} = {L(sp.Rational(n, d))}"
+
+
+def _roots_work(a: Any, b: Any, d: Any, v: sp.Symbol) -> tuple[str, str] | None:
+    r"""Text and display line that simplify both roots of the formula for integer a, b and Δ > 0: whether Δ
+    is a perfect square; if so, each numerator ``-b ∓ √Δ`` as a signed sum and its division by 2a; if not,
+    √Δ with its square factor taken out and the fraction split into ``-b/(2a) ± k√m/(2a)``, each part
+    reduced. None for non-integer coefficients."""
+    if not all(isinstance(x, sp.Basic) and x.is_Integer for x in (a, b, d)) or d <= 0:
+        return None
+    ia, ib, idd = int(a), int(b), int(d)
+    den, r = 2 * ia, math.isqrt(idd)
+    if den <= 0:
+        return None
+    if r * r == idd:
+        parts, shown = [], []
+        for sign, num in (("-", -ib - r), ("+", -ib + r)):
+            chain = difference_chain(-ib, r) if sign == "-" else arithmetic_work("+", sp.Integer(-ib),
+                                                                                 sp.Integer(r))
+            if chain is None:
+                return None
+            chain = chain if chain.startswith("$") else f"${chain}$"
+            root = sp.Rational(num, den)
+            if num % den == 0:
+                div = arithmetic_work("/", sp.Integer(num), sp.Integer(den))
+            else:
+                div = f"${fraction_chain('/', num, den)}$"
+            if div is None:
+                return None
+            parts.append(f"with ${sign}$: {chain}, then {div}")
+            shown.append((root, rf"{L(v)} = \frac{{{L(-b)} {sign} {r}}}{{{den}}} = \frac{{{num}}}{{{den}}}" +
+                           ("" if L(root) == rf"\frac{{{num}}}{{{den}}}" else f" = {L(root)}")))
+        text = (rf"Simplify both roots: ${r} \cdot {r} = {idd}$, so ${idd}$ is a perfect square and "
+                rf"$\sqrt{{{idd}}} = {r}$; " + "; ".join(parts) + ".")
+        return text, r",\quad ".join(x for _, x in sorted(shown, key=lambda t: t[0]))
+    k = max(j for j in range(1, r + 1) if idd % (j * j) == 0)
+    m = idd // (k * k)
+    text = (rf"Simplify both roots: ${r}^2 = {r * r} < {idd} < {(r + 1) ** 2} = {r + 1}^2$, so ${idd}$ is not "
+            rf"a perfect square and the roots keep a square root")
+    root = rf"\sqrt{{{m}}}" if k == 1 else rf"{k}\sqrt{{{m}}}"
+    if k > 1:
+        text += rf"; take out the square factor, $\sqrt{{{idd}}} = \sqrt{{{k * k} \cdot {m}}} = {root}$"
+    p, q = sp.Rational(-ib, den), sp.Rational(k, den)
+    part = rf"\frac{{{root}}}{{{den}}}"
+    reduce = [f"${_frac_reduce(-ib, den)}$"] if ib and math.gcd(ib, den) > 1 else []
+    if math.gcd(k, den) > 1:
+        reduce.append(f"in front of the root ${_frac_reduce(k, den)}$")
+    if ib:
+        text += (rf"; split the fraction, $\frac{{{-ib} \pm {root}}}{{{den}}} = \frac{{{-ib}}}{{{den}}} \pm "
+                 rf"{part}$")
+    if reduce:
+        text += ", and reduce: " + " and ".join(reduce)
+    text += "."
+    sq = rf"\sqrt{{{m}}}" if q == 1 else (rf"{q}\sqrt{{{m}}}" if q.q == 1 else
+                                         rf"\frac{{{'' if q.p == 1 else q.p}\sqrt{{{m}}}}}{{{q.q}}}")
+    lines = []
+    for sign in ("-", "+") if ia > 0 else ("+", "-"):
+        lines.append(f"{L(v)} = " + (f"{L(p)} {sign} {sq}" if p != 0 else (sq if sign == "+" else f"-{sq}")))
+    return text, r",\quad ".join(lines)
+
+
 @solver("quadratic", required=("equation",), params=("variable", "method"))
 def quadratic(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult:
     """Solve a quadratic equation by factoring, the quadratic formula, or completing the square."""
@@ -452,8 +541,13 @@ def quadratic(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResu
     real = [r for r in roots if r.is_real]
     if method == "formula":
         d = b**2 - 4 * a * c
-        s.add(f"Read off $a = {L(a)}$, $b = {L(b)}$, $c = {L(c)}$ and compute the discriminant.",
-              rf"\Delta = b^2 - 4ac = ({L(b)})^2 - 4 \cdot ({L(a)}) \cdot ({L(c)}) = {L(d)}")
+        dwork = _discriminant_work(a, b, c)
+        if dwork:
+            s.add(f"Read off $a = {L(a)}$, $b = {L(b)}$, $c = {L(c)}$ and compute the discriminant: {dwork[0]}.",
+                  rf"\Delta = b^2 - 4ac = ({L(b)})^2 - 4 \cdot ({L(a)}) \cdot ({L(c)}) = {dwork[1]}")
+        else:
+            s.add(f"Read off $a = {L(a)}$, $b = {L(b)}$, $c = {L(c)}$ and compute the discriminant.",
+                  rf"\Delta = b^2 - 4ac = ({L(b)})^2 - 4 \cdot ({L(a)}) \cdot ({L(c)}) = {L(d)}")
         if d < 0:
             s.add("The discriminant is negative, so there are no real solutions.")
             return s.done(sp.EmptySet)
@@ -462,7 +556,11 @@ def quadratic(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResu
         if d == 0:
             s.add("The discriminant is zero: there is one (double) root.", f"{L(v)} = {L(real[0])}")
         else:
-            s.add("Simplify both roots.", ",\\quad ".join(f"{L(v)} = {L(r)}" for r in real))
+            rwork = _roots_work(a, b, d, v)
+            if rwork:
+                s.add(*rwork)
+            else:
+                s.add("Simplify both roots.", ",\\quad ".join(f"{L(v)} = {L(r)}" for r in real))
     elif method == "complete_square":
         if a != 1:
             e = sp.expand(e / a)
@@ -683,8 +781,13 @@ def discriminant(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverR
     d = b**2 - 4 * a * c
     s = StepList()
     s.add(f"Read off the coefficients: $a = {L(a)}$, $b = {L(b)}$, $c = {L(c)}$.")
-    s.add("Substitute into $\\Delta = b^2 - 4ac$.",
-          rf"\Delta = ({L(b)})^2 - 4 \cdot ({L(a)}) \cdot ({L(c)}) = {L(b**2)} - ({L(4 * a * c)}) = {L(d)}")
+    dwork = _discriminant_work(a, b, c)
+    if dwork:
+        s.add(f"Substitute into $\\Delta = b^2 - 4ac$: {dwork[0]}.",
+              rf"\Delta = ({L(b)})^2 - 4 \cdot ({L(a)}) \cdot ({L(c)}) = {dwork[1]}")
+    else:
+        s.add("Substitute into $\\Delta = b^2 - 4ac$.",
+              rf"\Delta = ({L(b)})^2 - 4 \cdot ({L(a)}) \cdot ({L(c)}) = {L(b**2)} - ({L(4 * a * c)}) = {L(d)}")
     meaning = ("two different real solutions" if d > 0 else "one repeated real solution" if d == 0
                else "no real solutions")
     s.add(f"Since $\\Delta {'>' if d > 0 else '=' if d == 0 else '<'} 0$, the equation has {meaning}.")

@@ -9,8 +9,13 @@ from typing import Any
 import sympy as sp
 
 from curriculum.solutions.steps import SolverError, SolverResult, StepList, solver
-from curriculum.solutions.work import (arithmetic_work, decimal_division, difference_chain, division_text,
-                                      multiples_text)
+from curriculum.solutions.work import (
+    arithmetic_work,
+    decimal_division,
+    difference_chain,
+    division_text,
+    multiples_text,
+)
 from curriculum.templates.expr import rebuild, reevaluate
 from curriculum.templates.render import to_latex
 

@@ -150,7 +150,7 @@ def difference_chain(a: Any, b: Any) -> str | None:
     if da is None or db is None:
         return None
     start = f"{fmt(da)} - {_par(db)}"
-    items = [start, sum_latex(da, -db), *add_chain(da, -db), fmt(da - db)]
+    items = [start, fmt(da)] if db == 0 else [start, sum_latex(da, -db), *add_chain(da, -db), fmt(da - db)]
     out = [items[0]]
     for x in items[1:]:
         if x != out[-1]:

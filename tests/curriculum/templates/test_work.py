@@ -336,3 +336,77 @@ def test_line_intercept_writes_out_the_fraction_product():
         chain = step.text.split("multiply first, $")[1].rstrip(".").rstrip("$")
         want = Fraction(y2 - y1, x2 - x1) * x1
         assert {frac_value(v.strip()) for v in chain.split(" = ")} == {want}, chain
+
+
+def sym_value(latex: str) -> sp.Expr:
+    r"""Exact SymPy value of a chain item with numbers, ``\frac``, ``\sqrt``, ``^``, ``\cdot``, ``\div``."""
+    src = latex.replace(r"\left", "").replace(r"\right", "").replace(r"\cdot", "*").replace(r"\div", "/")
+    src = re.sub(r"\\sqrt\{([^{}]*)\}", r"sqrt(\1)", src)
+    for _ in range(3):
+        src = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", src)
+    src = re.sub(r"(\d)\s*sqrt", r"\1*sqrt", src).replace("^", "**")
+    if not re.fullmatch(r"[0-9+\-*/() sqrt]+", src):
+        raise AssertionError(f"unexpected chain item {latex!r}")
+    return sp.nsimplify(sp.sympify(src, rational=True))
+
+
+def check_equal_items(span: str) -> sp.Expr:
+    """All numeric items of an `a = b = ...` span (items with letters skipped) are equal; their value."""
+    items = [x.strip() for x in span.split("=")]
+    values = {sp.simplify(sym_value(x)) for x in items if not re.search(r"[a-zA-Z]", x.replace(r"\frac", "")
+                                                                       .replace(r"\sqrt", "").replace(r"\cdot", "")
+                                                                       .replace(r"\div", "").replace(r"\left", "")
+                                                                       .replace(r"\right", ""))}
+    assert len(values) == 1, (span, values)
+    return values.pop()
+
+
+def test_quadratic_formula_writes_out_the_discriminant_and_both_roots():
+    x = sp.Symbol("x")
+    result = solve("quadratic", {"equation": sp.Eq(5 * x**2 + 3 * x - 8, 0)}, {"method": "formula"})
+    text = " ".join(s.text + " " + s.latex for s in result.steps)
+    assert r"$4ac = 4 \cdot 5 \cdot (-8) = 20 \cdot (-8) = -(20 \cdot 8) = -160$" in text
+    assert r"9 - (-160) = 9 + 160 = 169" in text
+    assert r"$13 \cdot 13 = 169$, so $169$ is a perfect square" in text
+    assert r"$-3 - 13 = -(3 + 13) = -16$, then $-16 \div 10 = \frac{-16}{10}" in text
+    result = solve("quadratic", {"equation": sp.Eq(x**2 + 4 * x - 8, 0)}, {"method": "formula"})
+    text = " ".join(s.text for s in result.steps)
+    assert r"$6^2 = 36 < 48 < 49 = 7^2$, so $48$ is not a perfect square" in text
+    assert r"$\sqrt{48} = \sqrt{16 \cdot 3} = 4\sqrt{3}$" in text
+    assert result.steps[-1].latex == r"x = -2 - 2\sqrt{3},\quad x = -2 + 2\sqrt{3}"
+    rng = random.Random(21)
+    for _ in range(300):
+        a, b, c = rng.randint(1, 5), rng.randint(-9, 9), rng.randint(-9, 9)
+        if b * b - 4 * a * c <= 0:
+            continue
+        result = solve("quadratic", {"equation": sp.Eq(a * x**2 + b * x + c, 0)}, {"method": "formula"})
+        disc = next(s for s in result.steps if "discriminant" in s.text)
+        spans = maths(disc.text)
+        assert check_equal_items(spans[-2]) == b * b and check_equal_items(spans[-1]) == 4 * a * c, disc.text
+        assert check_equal_items(disc.latex) == b * b - 4 * a * c, disc.latex
+        roots = next(s for s in result.steps if s.text.startswith("Simplify both roots"))
+        for span in maths(roots.text):
+            if "=" not in span:
+                continue
+            if "<" in span:
+                lo, mid, hi = (check_equal_items(p) for p in span.split("<"))
+                assert lo < mid < hi and mid == b * b - 4 * a * c
+                continue
+            check_equal_items(span.replace(r"\pm", "+"))
+            check_equal_items(span.replace(r"\pm", "-"))
+        shown = [check_equal_items(line) for line in roots.latex.split(r",\quad ")]
+        want = sorted(sp.solve(a * x**2 + b * x + c, x), key=lambda r: float(r))
+        assert [sp.simplify(s - w) for s, w in zip(shown, want, strict=True)] == [0, 0], roots.latex
+
+
+def test_discriminant_solver_writes_out_the_products():
+    result = solve("discriminant", {"a": sp.Integer(1), "b": sp.Integer(3), "c": sp.Integer(-8)}, {})
+    step = result.steps[1]
+    assert r"$b^2 = 3^2 = 3 \cdot 3 = 9$, $4ac = 4 \cdot 1 \cdot (-8) = 4 \cdot (-8) = -(4 \cdot 8) = -32$" in step.text
+    assert step.latex.endswith("= 9 - (-32) = 9 + 32 = 41")
+    assert result.result == 41
+    rng = random.Random(22)
+    for _ in range(200):
+        a, b, c = rng.randint(1, 5), rng.randint(-9, 9), rng.choice([i for i in range(-9, 10) if i])
+        step = solve("discriminant", {"a": sp.Integer(a), "b": sp.Integer(b), "c": sp.Integer(c)}, {}).steps[1]
+        assert check_equal_items(step.latex) == b * b - 4 * a * c, step.latex
