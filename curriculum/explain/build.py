@@ -5,6 +5,9 @@
 (``python manage.py build_explainer_corpus`` is the same thing behind the web app's command line.)
 
 * train: template seeds ``0 .. N-1`` of every template (all inside ``TRAIN_SEEDS``);
+* ``--family-min-seeds M``: a family with few templates gets more seeds per template, ``max(N, ceil(M / its
+  templates))``, so every family contributes at least M (template, seed) pairs (families hold 3 to 12 templates:
+  at 1000 seeds a 3-template family had a quarter of a 12-template family's examples);
 * val: ``--val-seeds`` seeds per template from ``eval_problem_seeds`` (inside ``EVAL_SEEDS``), for the
   validation loss only.
 * ``--drill-share F``: that fraction of the training file is arithmetic drill
@@ -84,10 +87,13 @@ def _drill_chunk(args: tuple[int, int, int]) -> list[dict[str, Any]]:
 
 def build_corpus(out: Path, *, train_seeds: int, val_seeds: int, seed: int = 0, mistake_rate: float = 0.5,
                  families: Sequence[str] = (), templates_path: str | None = None, workers: int = 1,
-                 drill_share: float = 0.0, echo: Callable[[str], None] = print) -> dict[str, SplitReport]:
+                 drill_share: float = 0.0, family_min_seeds: int = 0, echo: Callable[[str], None] = print
+                 ) -> dict[str, SplitReport]:
     """Write ``out/train.jsonl.gz`` and (if ``val_seeds``) ``out/val.jsonl.gz``; return a report per split."""
     if not 1 <= train_seeds <= len(TRAIN_SEEDS) or val_seeds < 0 or workers < 1:
         raise ExplainError(f"need 1 <= train_seeds <= {len(TRAIN_SEEDS)}, val_seeds >= 0, workers >= 1")
+    if not 0 <= family_min_seeds <= len(TRAIN_SEEDS):
+        raise ExplainError(f"family_min_seeds={family_min_seeds} must be in [0, {len(TRAIN_SEEDS)}]")
     if not 0.0 <= drill_share < 1.0:
         raise ExplainError(f"drill_share={drill_share} must be in [0, 1)")
     templates = load_templates(templates_path)
@@ -97,13 +103,16 @@ def build_corpus(out: Path, *, train_seeds: int, val_seeds: int, seed: int = 0, 
         raise ExplainError(f"unknown families {sorted(wanted - known)}; known: {sorted(known)}")
     chosen = sorted((t for t in templates.values() if not wanted or family_of(t) in wanted), key=lambda t: t.id)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = {"train": list(range(train_seeds)), "val": eval_problem_seeds(seed + VAL_SEED_OFFSET, val_seeds)}
+    per_family = Counter(family_of(t) for t in chosen)
+    train_counts = {t.id: train_seeds_for(per_family[family_of(t)], train_seeds, family_min_seeds) for t in chosen}
+    val = eval_problem_seeds(seed + VAL_SEED_OFFSET, val_seeds)
     reports: dict[str, SplitReport] = {}
-    for name, seeds in jobs.items():
-        if not seeds:
+    for name in ("train", "val"):
+        if name == "val" and not val:
             continue
         split = "train" if name == "train" else "eval"
-        tasks = [(t.source, t.origin, t.id, seeds, split, seed, mistake_rate) for t in chosen]
+        tasks = [(t.source, t.origin, t.id, list(range(train_counts[t.id])) if name == "train" else val, split,
+                  seed, mistake_rate) for t in chosen]
         report = SplitReport(out / f"{name}.jsonl.gz")
         with ProcessPoolExecutor(max_workers=workers) as pool, \
                 gzip.open(report.path, "wt", encoding="utf-8", compresslevel=6) as f:
@@ -127,6 +136,13 @@ def build_corpus(out: Path, *, train_seeds: int, val_seeds: int, seed: int = 0, 
     return reports
 
 
+def train_seeds_for(templates_in_family: int, train_seeds: int, family_min_seeds: int) -> int:
+    """Training seeds per template of a family with that many templates: at least `train_seeds`, and enough that
+    the family holds `family_min_seeds` (template, seed) pairs (capped at the training range)."""
+    wanted = -(-family_min_seeds // max(1, templates_in_family))
+    return min(len(TRAIN_SEEDS), max(train_seeds, wanted))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m curriculum.explain.build", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("var/explainer-data"))
@@ -139,12 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--drill-share", type=float, default=0.0,
                     help="fraction of the training file that is arithmetic drill (curriculum.explain.drill)")
+    ap.add_argument("--family-min-seeds", type=int, default=0,
+                    help="every family gets at least this many (template, seed) pairs: more seeds per template "
+                         "for families with few templates")
     args = ap.parse_args(argv)
     try:
         build_corpus(args.out, train_seeds=args.train_seeds, val_seeds=args.val_seeds, seed=args.seed,
                      mistake_rate=args.mistake_rate, families=[f.strip() for f in args.families.split(",")
                                                                if f.strip()],
-                     templates_path=args.templates, workers=args.workers, drill_share=args.drill_share)
+                     templates_path=args.templates, workers=args.workers, drill_share=args.drill_share,
+                     family_min_seeds=args.family_min_seeds)
     except CurriculumError as exc:
         ap.exit(2, f"error: {exc}\n")
     return 0

@@ -8,7 +8,8 @@
 # continues training the checkpoint in DIR (its config and tokenizer). The checkpoint goes to
 # OUT_DIR/sambay-tutor-small, loss.csv to OUT_DIR. Training gets what is left of TOTAL_SECONDS (default 540)
 # minus a margin for the final save. Environment: PYTHON (python3), WORKERS (nproc), TRAIN_SEEDS (1000),
-# DRILL_SHARE (0.15, the arithmetic-drill fraction of the corpus), VOCAB (2048), TRAIN_ARGS (extra arguments
+# DRILL_SHARE (0.15, the arithmetic-drill fraction of the corpus), FAMILY_MIN_SEEDS (0: at least this many
+# (template, seed) pairs per skill family, more seeds per template for families with few templates), VOCAB (2048), TRAIN_ARGS (extra arguments
 # for the training script, e.g. "--scan auto --lr 1e-3"). Stage 2 rebuilds the corpus (same arguments, same
 # files) when $DATA does not hold it, e.g. on a fresh machine.
 set -euo pipefail
@@ -19,7 +20,8 @@ DATA=${DATA:-var/explainer-data}
 START=$(date +%s)
 if [ -z "${INIT_FROM:-}" ] || [ ! -f "$DATA/train.jsonl.gz" ]; then
     "$PY" -m curriculum.explain.build --out "$DATA" --train-seeds "${TRAIN_SEEDS:-1000}" --val-seeds 3 \
-        --workers "${WORKERS:-$(nproc)}" --drill-share "${DRILL_SHARE:-0.15}"
+        --workers "${WORKERS:-$(nproc)}" --drill-share "${DRILL_SHARE:-0.15}" \
+        --family-min-seeds "${FAMILY_MIN_SEEDS:-0}"
 fi
 if [ -z "${INIT_FROM:-}" ]; then
     "$PY" -m inference.training.tokenizer_train --data "$DATA/train.jsonl.gz" --out "$DATA/tokenizer.json" \

@@ -194,6 +194,30 @@ def test_build_corpus_appends_the_drill_share(tmp_path):
         build_corpus(tmp_path, train_seeds=1, val_seeds=0, drill_share=1.0)
 
 
+def test_family_min_seeds_gives_small_families_more_seeds_per_template(tmp_path):
+    import gzip
+    import json
+    from collections import Counter
+
+    from curriculum.explain.build import build_corpus, train_seeds_for
+
+    assert train_seeds_for(3, 1000, 9000) == 3000 and train_seeds_for(9, 1000, 9000) == 1000
+    assert train_seeds_for(12, 1000, 9000) == 1000 and train_seeds_for(7, 2, 0) == 2
+    assert train_seeds_for(1, 5, 10**9) == 1_000_000  # capped at the training range
+    # decimals has 3 templates, ratios 6: with at least 12 pairs per family, 4 and 2 seeds per template
+    build_corpus(tmp_path, train_seeds=2, val_seeds=1, families=["decimals", "ratios"], family_min_seeds=12,
+                 mistake_rate=0.0, echo=lambda _: None)
+    with gzip.open(tmp_path / "train.jsonl.gz", "rt") as f:
+        rows = [json.loads(line) for line in f]
+    seeds = Counter((r["family"], r["template_id"]) for r in rows)
+    assert {n for (fam, _), n in seeds.items() if fam == "decimals"} == {4}
+    assert {n for (fam, _), n in seeds.items() if fam == "ratios"} == {2}
+    with gzip.open(tmp_path / "val.jsonl.gz", "rt") as f:
+        assert Counter(json.loads(line)["template_id"] for line in f).most_common(1)[0][1] == 1
+    with pytest.raises(ExplainError):
+        build_corpus(tmp_path, train_seeds=1, val_seeds=0, family_min_seeds=-1)
+
+
 def frac_value(latex: str) -> Fraction:
     r"""Exact value of a chain item that may hold ``\frac{a}{b}`` and ``\left( \right)``."""
     src = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", latex)

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--drill-share", type=float, default=0.0,
                             help="fraction of the training file that is arithmetic drill (curriculum.explain.drill)")
+        parser.add_argument("--family-min-seeds", type=int, default=0,
+                            help="every family gets at least this many (template, seed) pairs")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from curriculum.errors import CurriculumError
@@ -39,6 +41,7 @@ class Command(BaseCommand):
                          seed=opts["seed"], mistake_rate=opts["mistake_rate"],
                          families=[f.strip() for f in opts["families"].split(",") if f.strip()],
                          templates_path=opts["templates"], workers=opts["workers"],
-                         drill_share=opts["drill_share"], echo=self.stdout.write)
+                         drill_share=opts["drill_share"], family_min_seeds=opts["family_min_seeds"],
+                         echo=self.stdout.write)
         except CurriculumError as exc:
             raise CommandError(str(exc)) from exc
