@@ -289,7 +289,7 @@ def percent(given: Mapping[str, Any], params: Mapping[str, Any]) -> SolverResult
             s.add("Divide the change by the original value and multiply by 100.",
                   rf"\frac{{{_dec(diff)}}}{{{_dec(a)}}} \times 100 = {sign}\frac{{{num}}}{{{den}}}")
             text = division_text(whole, den) or f"${num} < {den}$, so the whole part is 0"
-            text += "; after the decimal point: " + division_text(after, den)
+            text += "; after the decimal point: " + division_text(after, den, continued=True)
             if den >= 10:
                 text = multiples_text(den) + "; " + text
             s.add(f"Long division {num} ÷ {den}: {text}.", rf"\frac{{{num}}}{{{den}}} = {approx}")

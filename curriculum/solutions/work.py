@@ -88,10 +88,28 @@ def _borrows(p: int, n: int) -> bool:
     return False
 
 
+def _place_parts(n: int) -> list[int]:
+    """The non-zero place values of n > 0, largest first: 511 -> [500, 10, 1]."""
+    digits = str(n)
+    return [int(ch) * 10 ** (len(digits) - 1 - i) for i, ch in enumerate(digits) if ch != "0"]
+
+
 def _pos_add(a: Decimal, b: Decimal) -> list[str]:
-    """Chain for a + b with a, b > 0 (expressions after ``a + b``, without the final value)."""
+    """Chain for a + b with a, b > 0 (expressions after ``a + b``, without the final value).
+
+    Whole numbers with a carry: two 2-digit numbers by tens and units (``(40 + 30) + (7 + 8)``); a larger sum
+    adds the smaller number one place value at a time (``6570 + 511 = 6570 + 500 + 10 + 1 = 7070 + 10 + 1 =
+    7080 + 1``), so every step adds a single digit at one place."""
     if _is_int(a) and _is_int(b):
         ai, bi = int(a), int(b)
+        if max(ai, bi) >= 100 and min(ai, bi) >= 10 and _carries(ai, bi):
+            big, parts = max(ai, bi), _place_parts(min(ai, bi))
+            if len(parts) < 2:
+                return [f"{big} + {min(ai, bi)}"] if ai < bi else []
+            out = []
+            for i in range(len(parts)):
+                out.append(" + ".join(str(x) for x in [big + sum(parts[:i]), *parts[i:]]))
+            return out
         if ai >= 10 and bi >= 10 and _carries(ai, bi):
             at, au, bt, bu = ai - ai % 10, ai % 10, bi - bi % 10, bi % 10
             return [f"({at} + {bt}) + ({au} + {bu})", f"{at + bt} + {au + bu}"]
@@ -162,19 +180,47 @@ def difference_chain(a: Any, b: Any) -> str | None:
 
 
 def _pos_mul_int(a: int, b: int) -> list[str]:
-    """Chain for a · b with positive integers, by place value of one factor."""
+    """Chain for a · b with positive integers, by place value of one factor; the partial products' sum through
+    :func:`_pos_add` (see :func:`partial_products` for the partial products' own working)."""
     if a >= 10 and b >= 10:
         bt, bu = b - b % 10, b % 10
         if bu == 0:
             return []
-        return [rf"{a} \cdot {bt} + {a} \cdot {bu}", f"{a * bt} + {a * bu}"]
+        return [rf"{a} \cdot {bt} + {a} \cdot {bu}", f"{a * bt} + {a * bu}",
+                *_pos_add(Decimal(a * bt), Decimal(a * bu))]
     if 2 <= b <= 9 and a >= 10 and a % 10:
         at, au = a - a % 10, a % 10
-        return [rf"{at} \cdot {b} + {au} \cdot {b}", f"{at * b} + {au * b}"]
+        return [rf"{at} \cdot {b} + {au} \cdot {b}", f"{at * b} + {au * b}",
+                *_pos_add(Decimal(at * b), Decimal(au * b))]
     if 2 <= a <= 9 and b >= 10 and b % 10:
         bt, bu = b - b % 10, b % 10
-        return [rf"{a} \cdot {bt} + {a} \cdot {bu}", f"{a * bt} + {a * bu}"]
+        return [rf"{a} \cdot {bt} + {a} \cdot {bu}", f"{a * bt} + {a * bu}",
+                *_pos_add(Decimal(a * bt), Decimal(a * bu))]
     return []
+
+
+def _small_product(a: int, k: int) -> str:
+    r"""``a \cdot k`` for a >= 10 and a one-digit k >= 2, by place value of a, the sum through
+    :func:`_pos_add`: ``86 \cdot 7 = 80 \cdot 7 + 6 \cdot 7 = 560 + 42 = 560 + 40 + 2 = 600 + 2 = 602``."""
+    return _chain_text(rf"{a} \cdot {k}", _pos_mul_int(a, k), str(a * k))
+
+
+def partial_products(a: int, b: int) -> str:
+    r"""Markdown working for the partial products of ``a \cdot b`` (a, b >= 10, b not a multiple of 10), the
+    products a small model cannot do in one jump, before the product's own chain: ``$86 \cdot 9 = ... = 774$,
+    so $86 \cdot 90 = 7740$; $86 \cdot 7 = ... = 602$``. Empty when a is a multiple of 10 or a digit of b is 1
+    (those partial products are read off)."""
+    if a < 10 or b < 10 or a % 10 == 0 or b % 10 == 0:
+        return ""
+    bt, bu = b // 10, b % 10
+    parts = []
+    if bt >= 2:
+        head = rf"${_small_product(a, bt)}$" if bt <= 9 else ""
+        if head:
+            parts.append(head + rf", so ${a} \cdot {bt * 10} = {a * bt * 10}$")
+    if bu >= 2:
+        parts.append(f"${_small_product(a, bu)}$")
+    return "; ".join(parts)
 
 
 def _chain_text(start: str, chain: list[str], result: str) -> str:
@@ -196,13 +242,16 @@ def _mul_work(a: Decimal, b: Decimal, shown: str) -> str:
             chain = [f"-({head})" if neg else head, *(_neg(inner) if neg else inner)]
         else:
             chain = inner
-        return f"${_chain_text(shown, chain, fmt(r))}$"
+        pre = partial_products(int(pa), int(pb))
+        return (f"{pre}; " if pre else "") + f"${_chain_text(shown, chain, fmt(r))}$"
     ka, kb = _places(pa), _places(pb)
     ia, ib = int(pa.scaleb(ka)), int(pb.scaleb(kb))
     whole = _chain_text(rf"{ia} \cdot {ib}", _pos_mul_int(ia, ib), str(ia * ib))
+    pre = partial_products(ia, ib)
+    whole = f"{pre}; ${whole}$" if pre else f"${whole}$"
     sign = "; the signs differ, so the product is negative" if neg else ""
     places = f"{ka} + {kb} = {ka + kb}" if ka and kb else str(ka + kb)
-    return (f"${shown}$: multiply without the decimal points, ${whole}$; the factors have ${places}$ "
+    return (f"${shown}$: multiply without the decimal points, {whole}; the factors have ${places}$ "
             f"decimal place{'s' if ka + kb > 1 else ''}{sign}, so ${shown} = {fmt(r)}$")
 
 
@@ -248,11 +297,11 @@ def multiples_text(d: int) -> str:
 
 
 def division_step_text(step: str, d: int) -> str:
-    r"""One long-division step (``"102 \div 18 = 5 \text{ r } 12"``) as Markdown. With a divisor ``d >= 10``
+    r"""One long-division step (``"102 \div 18 = 5 \text{ r } 12"``) as Markdown, for any divisor ``d >= 2``:
     the quotient digit is picked by comparing the number with the multiples around it (``10 \cdot d`` after
     ``9 \cdot d``) and the remainder is a subtraction: ``$90 \le 102 < 108$, so the digit is 5: $5 \cdot 18
     = 90$, $102 - 90 = 12$, so $102 \div 18 = 5 \text{ r } 12$``."""
-    if d < 10:
+    if d < 2:
         return f"${step}$"
     cur_s, rest = step.split(r" \div ", 1)
     q_s, _, rem_s = rest.partition(" = ")[2].partition(r" \text{ r } ")
@@ -265,9 +314,18 @@ def division_step_text(step: str, d: int) -> str:
     return pick + f"${q} \\cdot {d} = {q * d}$, ${cur} - {q * d} = {cur - q * d}$, so ${step}$"
 
 
-def division_text(steps: list[str], d: int) -> str:
-    """Long-division steps as Markdown, joined by ``; ``, each written out by :func:`division_step_text`."""
-    return "; ".join(division_step_text(x, d) for x in steps)
+def division_text(steps: list[str], d: int, continued: bool = False) -> str:
+    r"""Long-division steps as Markdown, joined by ``; ``, each written out by :func:`division_step_text`. Every
+    step after the first (and the first too when `continued`: the digits after the decimal point) says which
+    digit it brings down after the remainder: ``bring down 2 after the remainder 12: $122$``."""
+    out = []
+    for i, x in enumerate(steps):
+        text = division_step_text(x, d)
+        if i or continued:
+            cur = int(x.split(r" \div ", 1)[0])
+            text = f"bring down {cur % 10} after the remainder {cur // 10}: ${cur}$; " + text
+        out.append(text)
+    return "; ".join(out)
 
 
 # ---------------------------------------------------------------- fractions
@@ -404,8 +462,8 @@ def _div_work(a: Decimal, b: Decimal, shown: str) -> str | None:
             inner = multiples_text(ib) + "; " + inner
         elif not inner and ib >= 10 and 2 <= q <= 9:
             inner = multiples_text(ib) + "; " + rf"${q} \cdot {ib} = {ia}$"
-        parts.append(rf"divide without the decimal point, ${ia} \div {ib} = {q}$" +
-                     (f" ({inner})" if inner else ""))
+        parts.append(rf"divide without the decimal point, ${ia} \div {ib}$ ({inner}), so ${ia} \div {ib} = {q}$"
+                     if inner else rf"divide without the decimal point, ${ia} \div {ib} = {q}$")
         parts.append(f"{fmt(pa)} has {ka} decimal place{'s' if ka > 1 else ''}, so "
                      rf"${fmt(pa)} \div {fmt(pb)} = {fmt(Decimal(q).scaleb(-ka))}$")
     elif not steps and ib >= 10 and 2 <= q <= 9:

@@ -146,7 +146,7 @@ TUTOR_RATELIMIT_TRUST_X_FORWARDED_FOR = False  # True only behind a proxy that s
 TUTOR_MODEL_DIR = ""  # "" = the bundled small model if present, else a tiny random model (labelled in the UI)
 INFERENCE_DEVICE = "auto"  # auto (cuda when available) | cpu | cuda | cuda:N
 INFERENCE_DTYPE = "auto"  # auto (bfloat16 on GPU, float32 on CPU) | float32 | bfloat16 | float16
-EXPLANATION_MAX_NEW_TOKENS = 768  # token budget of one explanation
+EXPLANATION_MAX_NEW_TOKENS = 1024  # token budget of one explanation (the longest worked solutions are ~850 tokens)
 INFERENCE_BACKEND = "engine"  # engine (continuous batching, inference.engine) | lockstep (simple stepper)
 INFERENCE_MAX_BATCH = 8  # engine cache slots: explanations generated together by one worker process
 INFERENCE_MAX_SEQ_LEN = 4096  # engine slot length in tokens (prompt + reply)

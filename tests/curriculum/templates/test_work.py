@@ -72,6 +72,10 @@ def test_random_chains_are_exact(op):
     ("+", 47, 38, "$47 + 38 = (40 + 30) + (7 + 8) = 70 + 15 = 85$"),
     ("-", -73, 17, "$-73 - 17 = -(73 + 17) = -((70 + 10) + (3 + 7)) = -(80 + 10) = -90$"),
     ("*", 23, 4, r"$23 \cdot 4 = 20 \cdot 4 + 3 \cdot 4 = 80 + 12 = 92$"),
+    ("*", 86, 7, r"$86 \cdot 7 = 80 \cdot 7 + 6 \cdot 7 = 560 + 42 = 560 + 40 + 2 = 600 + 2 = 602$"),
+    ("+", 6570, 511, "$6570 + 511 = 6570 + 500 + 10 + 1 = 7070 + 10 + 1 = 7080 + 1 = 7081$"),
+    ("+", 58, 927, "$58 + 927 = 927 + 50 + 8 = 977 + 8 = 985$"),
+    ("+", 320, 512, "$320 + 512 = 832$"),
     ("*", 7, -3, r"$7 \cdot (-3) = -(7 \cdot 3) = -21$"),
 ])
 def test_worked_examples(op, a, b, expected):
@@ -80,10 +84,17 @@ def test_worked_examples(op, a, b, expected):
 
 def test_decimal_product_counts_places_and_quotient_uses_long_division():
     work = arithmetic_work("*", sp.Float("6.1", 15), sp.Float("3.8", 15))
-    assert r"61 \cdot 38 = 61 \cdot 30 + 61 \cdot 8 = 1830 + 488 = 2318" in work
+    assert r"$61 \cdot 3 = 60 \cdot 3 + 1 \cdot 3 = 180 + 3 = 183$, so $61 \cdot 30 = 1830$" in work
+    assert r"$61 \cdot 8 = 60 \cdot 8 + 1 \cdot 8 = 480 + 8 = 488$" in work
+    assert (r"61 \cdot 38 = 61 \cdot 30 + 61 \cdot 8 = 1830 + 488 = 1830 + 400 + 80 + 8 = 2230 + 80 + 8 = 2310 + 8"
+            r" = 2318") in work
     assert "$1 + 1 = 2$ decimal places" in work and work.endswith("= 23.18$")
     work = arithmetic_work("/", sp.Float("4.69", 15), sp.Float("0.7", 15))
-    assert r"46.9 \div 7" in work and r"469 \div 7 = 67" in work and work.endswith("= 6.7$")
+    assert r"46.9 \div 7" in work and work.endswith("= 6.7$")
+    # the quotient comes after its digits; every digit is a product and a subtraction; the brought-down digit
+    assert work.index(r"so $46 \div 7 = 6 \text{ r } 4$") < work.index(r"so $469 \div 7 = 67$")
+    assert r"$42 \le 46 < 49$, so the digit is 6: $6 \cdot 7 = 42$, $46 - 42 = 4$" in work
+    assert r"bring down 9 after the remainder 4: $49$" in work
     assert long_division(469, 7) == [r"46 \div 7 = 6 \text{ r } 4", r"49 \div 7 = 7"]
     assert long_division(63, 7) == []
     with pytest.raises(ValueError):
@@ -264,7 +275,7 @@ def test_two_digit_divisors_list_their_multiples():
 def test_percent_of_and_systems_with_fractions_are_written_out():
     result = solve("percent", {"a": sp.Integer(65), "b": sp.Integer(78)}, {"kind": "of"})
     text = " ".join(s.text for s in result.steps)
-    assert r"$65 \cdot 78 = 65 \cdot 70 + 65 \cdot 8 = 4550 + 520 = 5070$" in text
+    assert r"$65 \cdot 78 = 65 \cdot 70 + 65 \cdot 8 = 4550 + 520 = 4550 + 500 + 20 = 5050 + 20 = 5070$" in text
     assert sp.Rational(result.result) == sp.Rational(507, 10)
     x, y = sp.symbols("x y")
     result = solve("linear_system", {"eq1": sp.Eq(2 * x + 2 * y, 7), "eq2": sp.Eq(x + 4 * y, -2)}, {})
@@ -337,7 +348,7 @@ def test_long_division_states_the_comparison_that_picks_each_digit():
         for lo, cur, hi, digit in re.findall(r"\$(\d+) \\le (\d+) < (\d+)\$, so the digit is (\d)", text):
             assert int(lo) == int(digit) * d <= int(cur) < int(hi) == (int(digit) + 1) * d
     text = arithmetic_work("/", sp.Integer(469), sp.Integer(7))
-    assert r"\le" not in text
+    assert r"$42 \le 46 < 49$, so the digit is 6" in text  # one-digit divisors pick digits the same way
 
 
 def test_line_intercept_writes_out_the_fraction_product():

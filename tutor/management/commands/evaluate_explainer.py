@@ -52,7 +52,7 @@ class Command(BaseCommand):
         parser.add_argument("--model", type=Path, default=None, help="HF-layout model dir (default: bundled)")
         parser.add_argument("--families", default="", help="comma-separated families (default: trained ones)")
         parser.add_argument("--templates", default=None, help="template file or directory (default: shipped)")
-        parser.add_argument("--max-new-tokens", type=int, default=768)
+        parser.add_argument("--max-new-tokens", type=int, default=1024)
         parser.add_argument("--mistake-rate", type=float, default=0.0)
         parser.add_argument("--device", default="cpu")
         parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
