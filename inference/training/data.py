@@ -92,16 +92,28 @@ def encode_all(tokenizer: Tokenizer, records: list[dict[str, Any]], max_len: int
     return kept, dropped
 
 
-def collate(examples: list[Example], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def padded_length(n: int, pad_to: int) -> int:
+    """n rounded up to a multiple of `pad_to` (>= 1)."""
+    return -(-n // pad_to) * pad_to
+
+
+def collate(examples: list[Example], pad_id: int, pad_to: int = 1, tokens_per_batch: int | None = None
+            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """-> (inputs [B, T] int64, targets [B, T] int64, loss mask [B, T] float) for next-token prediction.
 
     Sequences are right-padded (a causal model never looks right, so padding changes nothing before it);
-    target t is token t+1; the mask is 1 where token t+1 is a response token.
+    target t is token t+1; the mask is 1 where token t+1 is a response token. T is the longest example's length
+    - 1, rounded up to a multiple of `pad_to`; with `tokens_per_batch`, B is ``tokens_per_batch // T`` (rows of
+    padding, mask 0, after the examples), so batches come in few shapes (one CUDA graph each, see
+    :mod:`inference.training.step`).
     """
-    T = max(len(e.ids) for e in examples) - 1
-    inputs = torch.full((len(examples), T), pad_id, dtype=torch.long)
-    targets = torch.full((len(examples), T), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(examples), T))
+    T = padded_length(max(len(e.ids) for e in examples) - 1, pad_to)
+    B = len(examples) if tokens_per_batch is None else tokens_per_batch // T
+    if B < len(examples):
+        raise DataError(f"{len(examples)} examples of up to {T} tokens do not fit {tokens_per_batch} tokens")
+    inputs = torch.full((B, T), pad_id, dtype=torch.long)
+    targets = torch.full((B, T), pad_id, dtype=torch.long)
+    mask = torch.zeros((B, T))
     for b, e in enumerate(examples):
         ids = torch.tensor(e.ids, dtype=torch.long)
         n = len(e.ids) - 1
@@ -111,12 +123,14 @@ def collate(examples: list[Example], pad_id: int) -> tuple[torch.Tensor, torch.T
     return inputs, targets, mask
 
 
-def batches(examples: list[Example], tokens_per_batch: int, rng: random.Random) -> Iterator[list[Example]]:
-    """Endless stream of batches of similar length, each at most `tokens_per_batch` padded tokens.
+def batches(examples: list[Example], tokens_per_batch: int, rng: random.Random, pad_to: int = 1
+            ) -> Iterator[list[Example]]:
+    """Endless stream of batches of similar length, each at most `tokens_per_batch` padded tokens (lengths
+    rounded up to a multiple of `pad_to`, as :func:`collate` pads them).
 
     Every pass shuffles, sorts windows of 50 batches by length (little padding), and shuffles the batches.
     """
-    longest = max(len(e.ids) for e in examples)
+    longest = max(padded_length(len(e.ids), pad_to) for e in examples)
     if tokens_per_batch < longest:
         raise DataError(f"tokens_per_batch={tokens_per_batch} is below the longest example ({longest} tokens)")
     while True:
@@ -128,7 +142,7 @@ def batches(examples: list[Example], tokens_per_batch: int, rng: random.Random) 
             chunk = sorted(order[w:w + window], key=lambda e: len(e.ids))
             batch: list[Example] = []
             for e in chunk:
-                if batch and (len(batch) + 1) * len(e.ids) > tokens_per_batch:
+                if batch and (len(batch) + 1) * padded_length(len(e.ids), pad_to) > tokens_per_batch:
                     out.append(batch)
                     batch = []
                 batch.append(e)

@@ -43,8 +43,9 @@ from ..kernels import is_fast_path_available
 from ..loading import load_pretrained, save_pretrained
 from ..model import SambaYForCausalLM
 from ..tokenizer import END, END_OF_TEXT, Tokenizer
-from .data import DataError, Example, batches, collate, encode_all, read_jsonl
+from .data import DataError, Example, batches, collate, encode_all, padded_length, read_jsonl
 from .scan import parallel_scan
+from .step import GraphedTrainStep, train_step
 from .tokenizer_train import train_tokenizer
 
 SMOKE: dict[str, Any] = {
@@ -87,6 +88,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--scan", default="parallel", choices=["parallel", "kernel", "auto"],
                     help="Mamba scan for training: the parallel log-space scan, the mamba_ssm CUDA kernel "
                          "(through inference.kernels), or auto (kernel when mamba_ssm imports on CUDA)")
+    ap.add_argument("--cuda-graphs", action="store_true",
+                    help="replay each training step from a CUDA graph (one per batch shape; CUDA only): the small "
+                         "model's eager step is bound by the host launching ~7,000 kernels")
+    ap.add_argument("--pad-to", type=int, default=None,
+                    help="round batch lengths up to a multiple of this (default 64 with --cuda-graphs, else 1)")
     ap.add_argument("--cpu-smoke", action="store_true",
                     help="tiny model, a few CPU steps (tests): " + ", ".join(f"{k}={v}" for k, v in SMOKE.items()))
     args = ap.parse_args(argv)
@@ -103,6 +109,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         ap.error("need 0 < --lr < 1, 0 <= --min-lr-ratio <= 1, --warmup >= 0")
     if args.time_budget is not None and args.time_budget <= 0:
         ap.error("--time-budget must be > 0 seconds")
+    if args.pad_to is None:
+        args.pad_to = 64 if args.cuda_graphs else 1
+    if args.pad_to < 1:
+        ap.error("--pad-to must be >= 1")
     return args
 
 
@@ -240,8 +250,14 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         raise DataError("--scan kernel needs CUDA and an importable mamba_ssm")
     scan_context = contextlib.nullcontext() if use_kernel else parallel_scan()
     n_params = sum(p.numel() for p in model.parameters())
-    optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95),
-                                  eps=1e-8, fused=device.type == "cuda")
+    if args.cuda_graphs and device.type != "cuda":
+        raise DataError("--cuda-graphs needs a CUDA device")
+    # with CUDA graphs the learning rate is a device tensor the captured AdamW step reads (set in place each step)
+    lr_t = torch.tensor(args.lr, device=device) if args.cuda_graphs else None
+    optimizer = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr if lr_t is None else lr_t,
+                                  betas=(0.9, 0.95), eps=1e-8, fused=device.type == "cuda",
+                                  capturable=args.cuda_graphs)
+    graphed = GraphedTrainStep(model, optimizer) if args.cuda_graphs else None
     log_dir = args.log_dir or args.out
     log_dir.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -252,7 +268,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
           f"scan={'mamba_ssm kernel' if use_kernel else 'parallel'}", flush=True)
 
     total_steps = args.steps
-    stream = batches(examples, tokens_per_batch, rng)
+    tokens_per_batch = max(tokens_per_batch, max(padded_length(len(e.ids), args.pad_to) for e in examples))
+    stream = batches(examples, tokens_per_batch, rng, args.pad_to)
+    fixed_rows = tokens_per_batch if args.cuda_graphs else None  # graphs: B = tokens_per_batch // T
     rows: list[dict[str, Any]] = []
     tokens_seen = 0
     recent: list[float] = []
@@ -267,15 +285,18 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         while step < total_steps:
             t0 = time.perf_counter()
             lr = lr_at(step, total_steps, args)
-            for g in optimizer.param_groups:
-                g["lr"] = lr
-            batch = collate(next(stream), pad_id)
-            loss, n = masked_loss(model, batch, device)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            loss_value = float(loss.detach())  # synchronizes: step times below are real
+            batch = collate(next(stream), pad_id, args.pad_to, fixed_rows)
+            n = float(batch[2].sum())
+            if graphed is not None and lr_t is not None:
+                lr_t.fill_(lr)
+                loss = graphed(batch)
+            else:
+                for g in optimizer.param_groups:
+                    g["lr"] = lr
+                optimizer.zero_grad(set_to_none=True)
+                loss = train_step(model, optimizer, model.parameters(),
+                                  tuple(t.to(device, non_blocking=True) for t in batch))
+            loss_value = float(loss)  # synchronizes: step times below are real
             if not math.isfinite(loss_value):
                 raise FloatingPointError(f"loss became {loss_value} at step {step}")
             tokens_seen += int(n)
@@ -289,7 +310,12 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 evals = max(1, total_steps // args.eval_every)
                 fitted = step + int(left / (per_step * 1.05 + 0.002 * evals))
                 total_steps = max(step + 1, min(args.steps, fitted))
-                print(f"step {step}: {per_step * 1000:.1f} ms/step -> {total_steps} steps in the budget", flush=True)
+                graphs = "" if graphed is None else (
+                    f" ({graphed.captures} CUDA graphs captured"
+                    + (f", {len(graphed.eager_shapes)} shapes eager: {next(iter(graphed.eager_shapes.values()))}"
+                       if graphed.eager_shapes else "") + ")")
+                print(f"step {step}: {per_step * 1000:.1f} ms/step -> {total_steps} steps in the budget{graphs}",
+                      flush=True)
             if step % args.eval_every == 0 or step == total_steps:
                 val = validation_loss(model, val_examples, pad_id, tokens_per_batch, device) \
                     if val_examples else float("nan")
@@ -309,6 +335,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                     "train_seconds": round(time.perf_counter() - t_train, 1),
                     "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
                     "torch": torch.__version__, "scan": "mamba_ssm kernel" if use_kernel else "parallel",
+                    "cuda_graphs": None if graphed is None else {
+                        "captured": graphed.captures, "eager_shapes": {
+                            f"{k[0]}x{k[1]}": v for k, v in graphed.eager_shapes.items()}},
                     "corpus": {"file": args.data.name, "sha256": _sha256(args.data), "records": len(records),
                                "examples": len(examples), "dropped_over_max_len": dropped,
                                "families": dict(sorted(families.items())), "templates": template_ids},

@@ -74,3 +74,40 @@ def test_init_from_continues_a_checkpoint(smoke_checkpoint, small_corpus, tmp_pa
 def test_kernel_scan_without_cuda_is_refused(small_corpus, tmp_path):
     assert main(["--data", str(small_corpus / "train.jsonl"), "--out", str(tmp_path / "k"), "--cpu-smoke",
                  "--scan", "kernel"]) == 2
+
+
+def test_padded_batches_have_few_shapes_and_the_same_loss(small_corpus):
+    import random
+
+    from inference.testing import tiny_random_model
+    from inference.training.data import batches, padded_length
+    from inference.training.train import masked_loss
+
+    records = list(read_jsonl(small_corpus / "train.jsonl"))
+    tok = train_tokenizer([r["prompt"] + r["response"] for r in records], 300)
+    examples = [encode(tok, r) for r in records]
+    longest = max(len(e.ids) for e in examples)
+    tokens = 4 * padded_length(longest, 16)
+    shapes = set()
+    stream = batches(examples, tokens, random.Random(0), pad_to=16)
+    for _ in range(12):
+        batch = next(stream)
+        inputs, targets, mask = collate(batch, 0, pad_to=16, tokens_per_batch=tokens)
+        T = inputs.shape[1]
+        assert T % 16 == 0 and inputs.shape[0] == tokens // T >= len(batch) and mask[len(batch):].sum() == 0
+        shapes.add(tuple(inputs.shape))
+        # padding rows and columns are masked out: the loss is the unpadded batch's
+        model, _ = tiny_random_model(seed=3, vocab_size=320)
+        padded, _ = masked_loss(model, (inputs, targets, mask), torch.device("cpu"))
+        plain, _ = masked_loss(model, collate(batch, 0), torch.device("cpu"))
+        assert torch.allclose(padded, plain, rtol=1e-5, atol=1e-6)
+    assert len(shapes) <= padded_length(longest, 16) // 16
+    with pytest.raises(DataError, match="do not fit"):
+        collate(examples[:8], 0, pad_to=16, tokens_per_batch=padded_length(longest, 16))
+
+
+def test_cuda_graphs_need_cuda(small_corpus, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: tests/explainer/test_gpu_train_step.py covers the graphs")
+    assert main(["--data", str(small_corpus / "train.jsonl"), "--out", str(tmp_path / "g"), "--cpu-smoke",
+                 "--cuda-graphs"]) == 2
