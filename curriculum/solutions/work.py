@@ -382,6 +382,10 @@ def fraction_chain(op: str, a: Any, b: Any) -> str | None:
         second = f"({n2 * k2})" if n2 * k2 < 0 else str(n2 * k2)
         num = n1 * k1 + n2s * k2
         items.append(rf"\frac{{{n1 * k1} {sym} {second}}}{{{m}}}")
+        # the numerator's signed sum one rule at a time: \frac{-24 - (-38)}{3} = \frac{-24 + 38}{3} = \frac{38 - 24}{3}
+        a_num, b_num = Decimal(n1 * k1), Decimal(n2s * k2)
+        for x in [sum_latex(a_num, b_num), *add_chain(a_num, b_num)]:
+            items.append(rf"\frac{{{x}}}{{{m}}}")
         items.append(rf"\frac{{{num}}}{{{m}}}")
         result = sp.Rational(num, m)
     else:

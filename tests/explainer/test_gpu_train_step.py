@@ -35,7 +35,8 @@ def test_graphed_steps_follow_the_eager_steps():
     shapes = [(4, 64), (2, 128), (4, 64), (4, 64), (2, 128), (8, 32), (2, 128), (8, 32)]
     eager_model, _ = tiny_random_model(seed=1, dtype=torch.float32)
     graph_model, _ = tiny_random_model(seed=1, dtype=torch.float32)
-    eager_model, graph_model = eager_model.cuda().train(), graph_model.cuda().train()
+    eager_model = eager_model.cuda().requires_grad_(True).train()
+    graph_model = graph_model.cuda().requires_grad_(True).train()
     vocab = eager_model.config.vocab_size
     eager_opt = _optimizer(eager_model, 1e-3, capturable=False)
     lr = torch.tensor(1e-3, device="cuda")

@@ -256,7 +256,10 @@ def test_fraction_chains_are_exact():
         checked += 1
     assert checked > 450
     assert fraction_chain("-", 7, sp.Rational(32, 3)) == (
-        r"7 - \frac{32}{3} = \frac{21}{3} - \frac{32}{3} = \frac{21 - 32}{3} = \frac{-11}{3} = -\frac{11}{3}")
+        r"7 - \frac{32}{3} = \frac{21}{3} - \frac{32}{3} = \frac{21 - 32}{3} = \frac{-(32 - 21)}{3} = \frac{-11}{3}"
+        r" = -\frac{11}{3}")
+    assert fraction_chain("-", -8, sp.Rational(-38, 3)).endswith(
+        r"= \frac{-24 - (-38)}{3} = \frac{-24 + 38}{3} = \frac{38 - 24}{3} = \frac{14}{3}")
     assert fraction_chain("+", sp.Float(0.5), 1) is None
 
 
