@@ -92,8 +92,9 @@ def project(h: torch.Tensor | NormedInput, weight: torch.Tensor, bias: torch.Ten
 
 
 # Split the reduction of narrow projections (few outputs, long rows: fc2 is 2560 x 10240) into slices so a batch-1
-# step gives Inductor's reduction kernel more independent rows (see :func:`k_splits`). Read at trace time. Off until
-# measured on a GPU: correct on CPU (tests), not yet timed (bench_engine.py variant "compiled_splitk").
+# step gives Inductor's reduction kernel more independent rows (see :func:`k_splits`). Read at trace time. Off:
+# measured slower on an H100 (run 10, 2026-11-23, bench_engine.py variant "compiled_splitk": 4.91 against 3.65
+# ms/token in the same run; fc2 54.0 us against 22.7), kept as a correct, tested alternative formulation.
 SPLIT_K = False
 # target number of reduction rows (out x slices) and the shortest slice, in elements (fc1's 20480 x 2560 reduction
 # measured 2.9 TB/s in the compiled step, fc2's 2560 x 10240 1.8 TB/s; H100, docs/benchmarks.md)
