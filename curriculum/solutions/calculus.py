@@ -24,6 +24,33 @@ def _d(v: sp.Symbol, e: sp.Expr) -> str:
     return rf"\frac{{d}}{{d{L(v)}}}\left[{L(e)}\right]"
 
 
+def _signed_sum(terms: list[sp.Expr]) -> str:
+    """Terms written as a sum with their signs: [4x, -4, -4x, -6] -> ``4 x - 4 - 4 x - 6``."""
+    out = L(terms[0])
+    for t in terms[1:]:
+        out += f" - {L(-t)}" if t.could_extract_minus_sign() else f" + {L(t)}"
+    return out
+
+
+def _quotient_numerator(num: sp.Expr, den: sp.Expr, v: sp.Symbol, sq: str) -> str:
+    r"""The quotient rule's numerator ``u'v - uv'`` multiplied out and collected, for polynomial u and v: `` =
+    rac{4 x - 4 - \left(4 x + 6
+ight)}{...} = rac{4 x - 4 - 4 x - 6}{...} = rac{-10}{...}`` (empty
+    otherwise, or when there is nothing to multiply out)."""
+    if not (num.is_polynomial(v) and den.is_polynomial(v)):
+        return ""
+    a, b = sp.expand(sp.diff(num, v) * den), sp.expand(num * sp.diff(den, v))
+    if a == 0 or b == 0:
+        return ""
+    ta, tb = list(sp.Add.make_args(a)), list(sp.Add.make_args(b))
+    ta = sp.Add(*ta).as_ordered_terms() if len(ta) > 1 else ta
+    tb = sp.Add(*tb).as_ordered_terms() if len(tb) > 1 else tb
+    bracketed = len(tb) > 1 or tb[0].could_extract_minus_sign()
+    first = _signed_sum(ta) + (rf" - \left({_signed_sum(tb)}\right)" if bracketed else f" - {L(tb[0])}")
+    items = [first, _signed_sum(ta + [-t for t in tb]), L(sp.expand(a - b))]
+    return "".join(rf" = \frac{{{x}}}{sq}" for x in dict.fromkeys(items))
+
+
 def _explain(e: sp.Expr, v: sp.Symbol) -> tuple[str, str]:
     """(rule sentence, LaTeX line) for differentiating one term ``e``."""
     d = sp.diff(e, v)
@@ -49,10 +76,11 @@ def _explain(e: sp.Expr, v: sp.Symbol) -> tuple[str, str]:
     if isinstance(e, sp.Mul):
         num, den = sp.fraction(e)
         if den.has(v):
+            sq = rf"{{\left({L(den)}\right)^2}}"
             return (("Quotient rule: $\\left(\\frac{u}{v}\\right)' = \\frac{u'v - uv'}{v^2}$ with "
                      f"$u = {L(num)}$, $v = {L(den)}$."),
-                    head + rf"\frac{{({L(sp.diff(num, v))})({L(den)}) - ({L(num)})({L(sp.diff(den, v))})}}"
-                           rf"{{\left({L(den)}\right)^2}} = {L(sp.simplify(d))}")
+                    head + rf"\frac{{({L(sp.diff(num, v))})({L(den)}) - ({L(num)})({L(sp.diff(den, v))})}}{sq}"
+                    + _quotient_numerator(num, den, v, sq) + f" = {L(sp.simplify(d))}")
         factors = [f for f in e.args if f.has(v)]
         u, w = factors[0], sp.Mul(*factors[1:])
         return (f"Product rule: $(uv)' = u'v + uv'$ with $u = {L(u)}$, $v = {L(w)}$.",

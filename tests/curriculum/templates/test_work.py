@@ -448,3 +448,23 @@ def test_discriminant_solver_writes_out_the_products():
         a, b, c = rng.randint(1, 5), rng.randint(-9, 9), rng.choice([i for i in range(-9, 10) if i])
         step = solve("discriminant", {"a": sp.Integer(a), "b": sp.Integer(b), "c": sp.Integer(c)}, {}).steps[1]
         assert check_equal_items(step.latex) == b * b - 4 * a * c, step.latex
+
+
+def test_quotient_rule_multiplies_out_the_numerator():
+    x = sp.Symbol("x")
+    line = solve("derivative", {"expression": (4 * x + 6) / (x - 1)}, {}).steps[-2].latex
+    assert (r"= \frac{4 x - 4 - \left(4 x + 6\right)}{\left(x - 1\right)^2} = \frac{4 x - 4 - 4 x - 6}"
+            r"{\left(x - 1\right)^2} = \frac{-10}{\left(x - 1\right)^2}") in line
+    rng = random.Random(4)
+    for _ in range(60):  # every numerator in the chain is u'v - uv' (checked with SymPy)
+        a, b, c, d = (rng.choice([i for i in range(-9, 10) if i]) for _ in range(4))
+        u, v = a * x + b, c * x + d
+        if sp.simplify(u / v).is_number:
+            continue
+        line = solve("derivative", {"expression": u / v}, {}).steps[-2].latex
+        items = [t for t in line.split(" = ") if t.startswith(r"\frac{") and t.endswith(r"\right)^2}")][1:]
+        numerators = [t[len(r"\frac{"):t.index(r"}{\left(")] for t in items]
+        assert len(numerators) >= 2, line
+        for num in numerators:
+            parsed = sp.sympify(num.replace(r"\left(", "(").replace(r"\right)", ")").replace(" x", "*x"))
+            assert sp.expand(parsed - (sp.diff(u, x) * v - u * sp.diff(v, x))) == 0, (num, line)
