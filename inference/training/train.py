@@ -161,6 +161,16 @@ def lr_at(step: int, total: int, args: argparse.Namespace) -> float:
     return args.lr * (args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def fit_total_steps(step: int, left_s: float, per_step_s: float, eval_s: float, eval_every: int, max_steps: int,
+                    margin: float = 1.02) -> int:
+    """The last step that fits the time left: `left_s` seconds after `step`, each step `per_step_s` seconds
+    (times `margin`), plus `eval_s` seconds for every `eval_every` steps (validation + checkpoint save). At least
+    step + 1, at most `max_steps`."""
+    per = per_step_s * margin + eval_s / max(1, eval_every)
+    more = int(max(0.0, left_s) / per) if per > 0 else max_steps
+    return max(step + 1, min(max_steps, step + more))
+
+
 def masked_loss(model: SambaYForCausalLM, batch: tuple[torch.Tensor, ...], device: torch.device
                 ) -> tuple[torch.Tensor, float]:
     """(mean cross-entropy over response tokens, number of those tokens)."""
@@ -268,6 +278,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
           f"scan={'mamba_ssm kernel' if use_kernel else 'parallel'}", flush=True)
 
     total_steps = args.steps
+    eval_s, fit_from, fit_again = 1.0, 0, -1  # validation + save seconds (estimate until measured), refit point
     tokens_per_batch = max(tokens_per_batch, max(padded_length(len(e.ids), args.pad_to) for e in examples))
     stream = batches(examples, tokens_per_batch, rng, args.pad_to)
     fixed_rows = tokens_per_batch if args.cuda_graphs else None  # graphs: B = tokens_per_batch // T
@@ -303,13 +314,16 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             recent.append(loss_value)
             step_times.append(time.perf_counter() - t0)
             step += 1
-            if args.time_budget is not None and step in (min(30, args.warmup or 30), max(30, args.warmup)):
-                per_step = sorted(step_times[5:])[len(step_times[5:]) // 2] if len(step_times) > 6 \
+            # fit the step count to the time budget after the warmup's first steps, after the warmup, and once
+            # more after the first validation (measured eval + save time, steady-state step times: CUDA-graph
+            # captures and first-use costs are over by then)
+            refit = step in (min(30, args.warmup or 30), max(30, args.warmup)) or step == fit_again
+            if args.time_budget is not None and refit:
+                recent_times = step_times[fit_from:] if step == fit_again else step_times[5:]
+                per_step = sorted(recent_times)[len(recent_times) // 2] if len(recent_times) > 1 \
                     else step_times[-1]
                 left = args.time_budget - (time.perf_counter() - t_train)
-                evals = max(1, total_steps // args.eval_every)
-                fitted = step + int(left / (per_step * 1.05 + 0.002 * evals))
-                total_steps = max(step + 1, min(args.steps, fitted))
+                total_steps = fit_total_steps(step, left, per_step, eval_s, args.eval_every, args.steps)
                 graphs = "" if graphed is None else (
                     f" ({graphed.captures} CUDA graphs captured"
                     + (f", {len(graphed.eager_shapes)} shapes eager: {next(iter(graphed.eager_shapes.values()))}"
@@ -317,6 +331,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"step {step}: {per_step * 1000:.1f} ms/step -> {total_steps} steps in the budget{graphs}",
                       flush=True)
             if step % args.eval_every == 0 or step == total_steps:
+                t_eval = time.perf_counter()
                 val = validation_loss(model, val_examples, pad_id, tokens_per_batch, device) \
                     if val_examples else float("nan")
                 row = {"step": step, "tokens": tokens_seen, "lr": f"{lr:.6g}",
@@ -345,6 +360,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 if previous_stage is not None:
                     manifest["previous_stage"] = previous_stage
                 save(model, tokenizer, args.out, args.save_dtype, manifest)
+                if step == args.eval_every:  # the first validation: its cost is known now; fit again soon after
+                    eval_s = time.perf_counter() - t_eval
+                    fit_from, fit_again = len(step_times), step + 50
     manifest["total_seconds"] = round(time.perf_counter() - t_start, 1)
     (args.out / "training.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

@@ -111,3 +111,13 @@ def test_cuda_graphs_need_cuda(small_corpus, tmp_path):
         pytest.skip("this machine has CUDA: tests/explainer/test_gpu_train_step.py covers the graphs")
     assert main(["--data", str(small_corpus / "train.jsonl"), "--out", str(tmp_path / "g"), "--cpu-smoke",
                  "--cuda-graphs"]) == 2
+
+
+def test_fit_total_steps_spends_the_time_left():
+    from inference.training.train import fit_total_steps
+
+    # 100 s left at 10 ms a step (2% margin) plus a 1 s validation every 1000 steps: 100 / 0.0112 = 8928 more
+    assert fit_total_steps(100, 100.0, 0.01, 1.0, 1000, 10**6) == 100 + 8928
+    assert fit_total_steps(100, 100.0, 0.01, 1.0, 1000, 5000) == 5000  # capped by --steps
+    assert fit_total_steps(100, -3.0, 0.01, 1.0, 1000, 10**6) == 101  # over budget: one more step, then stop
+    assert fit_total_steps(0, 10.0, 0.0, 0.0, 1000, 777) == 777
