@@ -7,7 +7,7 @@ process of a small pool and wait at most ``timeout_s`` seconds. Past that the wo
 replacement is started in the background and the caller gets a ``timed_out`` outcome that names the
 expression most likely responsible.
 
-Design (the same as ``curriculum.checking.worker``): workers are started with the ``forkserver`` method
+Design (shared with ``curriculum.checking.worker`` through :mod:`curriculum.isolation`): workers are started with the ``forkserver`` method
 (never by forking the threaded web process); the fork server preloads SymPy and the curriculum, so a
 replacement costs milliseconds and ordinary previews pay only a pipe round trip. Each worker sets
 ``RLIMIT_AS`` (MiB) on itself and serves one request at a time.
@@ -21,18 +21,15 @@ Protocol over the pipe, child -> parent: ``("ready", pid)`` once; then per reque
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
-import queue
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger(__name__)
+from curriculum.isolation import ProcessPool, limit_memory
 
-#: seconds a new worker may take to import SymPy and the curriculum before it counts as failed.
-STARTUP_TIMEOUT_S = 60.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,16 +56,7 @@ class IsolatedOutcome:
 
 
 def _worker_main(conn: Any, memory_limit_mb: int) -> None:  # runs in the child
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import resource
-
-        limit = memory_limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):  # non-POSIX, or the limit is below current use
-        log.warning("could not set RLIMIT_AS=%d MiB in the template preview worker", memory_limit_mb)
+    limit_memory(memory_limit_mb, "template preview worker")
     from tutor.authoring_gateway import preview_in_worker
 
     def progress(line: int, field: str, stage: str) -> None:
@@ -93,34 +81,7 @@ def _worker_main(conn: Any, memory_limit_mb: int) -> None:  # runs in the child
             conn.send(("error", f"the template could not be validated ({type(exc).__name__})", False))
 
 
-class _Worker:
-    def __init__(self, ctx: Any, memory_limit_mb: int) -> None:
-        parent, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, memory_limit_mb), daemon=True,
-                                name="tutor-template-preview")
-        self.proc.start()
-        child.close()
-        self.conn = parent
-        self.ready = False
-
-    def wait_ready(self) -> bool:
-        if not self.ready and self.conn.poll(STARTUP_TIMEOUT_S):
-            self.ready = self.conn.recv()[0] == "ready"
-        return self.ready
-
-    def kill(self) -> None:
-        try:
-            self.proc.kill()
-            self.proc.join(timeout=2)
-        except (OSError, ValueError):
-            pass
-        try:
-            self.conn.close()
-        except OSError:
-            pass
-
-
-class PreviewPool:
+class PreviewPool(ProcessPool):
     """A lazily grown pool of ``size`` preview workers (thread-safe; one request per worker at a time).
 
     ``memory_limit_mb``: ``RLIMIT_AS`` of each worker in MiB. ``start_method``: ``"forkserver"`` or
@@ -130,79 +91,18 @@ class PreviewPool:
     def __init__(self, size: int, memory_limit_mb: int, start_method: str | None = None) -> None:
         if size < 1:
             raise ValueError(f"a preview pool needs at least one worker, got size={size}")
-        self.size, self.memory_limit_mb = int(size), int(memory_limit_mb)
-        method = start_method or ("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        self.ctx = mp.get_context(method)
-        if method == "forkserver":
-            self.ctx.set_forkserver_preload(["curriculum.templates", "curriculum.checking.api",
-                                             "tutor.authoring_gateway", "tutor.preview_isolation"])
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        self._lock = threading.Lock()
-        self._count = 0
-        self._closed = False
-
-    def _acquire(self, wait_s: float) -> _Worker | None:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            spawn = self._count < self.size
-            if spawn:
-                self._count += 1
-        if spawn:
-            try:
-                return _Worker(self.ctx, self.memory_limit_mb)
-            except Exception:
-                with self._lock:
-                    self._count -= 1
-                raise
-        try:
-            return self._idle.get(timeout=wait_s)
-        except queue.Empty:
-            return None
-
-    def _release(self, w: _Worker) -> None:
-        if self._closed:
-            w.kill()
-        else:
-            self._idle.put(w)
-
-    def _replace(self, w: _Worker) -> None:
-        """Kill ``w`` now; start its replacement in the background."""
-        w.kill()
-
-        def start() -> None:
-            try:
-                nw = _Worker(self.ctx, self.memory_limit_mb)
-                nw.wait_ready()
-                self._release(nw)
-            except Exception:  # logged; the pool shrinks by one and regrows on demand
-                log.exception("could not start a replacement template preview worker")
-                with self._lock:
-                    self._count -= 1
-
-        threading.Thread(target=start, daemon=True, name="preview-respawn").start()
-
-    def warm_up(self) -> None:
-        """Start every worker now (so the first preview does not pay the start-up)."""
-        started = []
-        for _ in range(self.size):
-            w = self._acquire(STARTUP_TIMEOUT_S)
-            if w is None:
-                break
-            w.wait_ready()
-            started.append(w)
-        for w in started:
-            self._release(w)
+        self.memory_limit_mb = int(memory_limit_mb)
+        super().__init__(size, _worker_main, (self.memory_limit_mb,), name="tutor-template-preview",
+                         preload=["curriculum.templates", "curriculum.checking.api", "tutor.authoring_gateway",
+                                  "tutor.preview_isolation"], start_method=start_method)
 
     def run(self, request: dict[str, Any], timeout_s: float) -> IsolatedOutcome:
         """Send ``request`` to a worker and wait at most ``timeout_s`` seconds (wall clock) for its answer."""
-        w = self._acquire(wait_s=timeout_s)
+        w = self.acquire(wait_s=timeout_s)
         if w is None:
             return IsolatedOutcome(failure="the template checker is busy; please try again in a moment")
         if not w.wait_ready():
-            self._replace(w)
+            self.replace(w)
             return IsolatedOutcome(failure="the template checker could not start; please try again")
         progress = Progress()
         start = time.monotonic()
@@ -211,7 +111,7 @@ class PreviewPool:
             while True:
                 left = timeout_s - (time.monotonic() - start)
                 if left <= 0 or not w.conn.poll(left):
-                    self._replace(w)
+                    self.replace(w)
                     elapsed = time.monotonic() - start
                     log.info("template preview killed after %.2fs at %r", elapsed, progress)
                     return IsolatedOutcome(timed_out=True, progress=progress, elapsed_s=elapsed)
@@ -221,30 +121,19 @@ class PreviewPool:
                     continue
                 break
         except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
-            self._replace(w)
+            self.replace(w)
             return IsolatedOutcome(failure="the template checker stopped while validating this template "
                                            "(it may need too much memory); simplify its expressions",
                                    progress=progress, elapsed_s=time.monotonic() - start)
         elapsed = time.monotonic() - start
         if msg[0] == "ok":
-            self._release(w)
+            self.release(w)
             return IsolatedOutcome(value=msg[1], progress=progress, elapsed_s=elapsed)
         if msg[2]:  # the worker retires (out of memory)
-            self._replace(w)
+            self.replace(w)
         else:
-            self._release(w)
+            self.release(w)
         return IsolatedOutcome(failure=str(msg[1]), progress=progress, elapsed_s=elapsed)
-
-    def close(self) -> None:
-        """Stop the idle workers (busy ones are killed when released)."""
-        self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                break
-        with self._lock:
-            self._count = 0
 
 
 _POOL: PreviewPool | None = None

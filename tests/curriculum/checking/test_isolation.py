@@ -66,19 +66,19 @@ def test_timeout_kills_the_worker_process_and_replaces_it() -> None:
 
     pool = worker_mod.WorkerPool(worker_mod.PoolConfig(size=1))
     try:
-        w = pool._acquire(5.0)
+        w = pool.acquire(5.0)
         assert w is not None and w.wait_ready()
         pid = w.proc.pid
-        pool._release(w)
+        pool.release(w)
         req = ("Expanded", BOMB, "0", {"form_only": True, "allowed_symbols": ["x", "y", "z", "w"]}, "text", "en")
         assert pool.run(req, 0.5).note in ("TIMEOUT", "RESOURCE_LIMIT")
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)  # killed and reaped
         req_ok = ("AlgEquiv", "x+x", "2x", {}, "text", "en")
         assert pool.run(req_ok, 10.0).correct
-        w2 = pool._acquire(5.0)
+        w2 = pool.acquire(5.0)
         assert w2 is not None and w2.proc.pid != pid
-        pool._release(w2)
+        pool.release(w2)
     finally:
         pool.close()
 
