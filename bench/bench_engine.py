@@ -135,6 +135,8 @@ def profile_replay(graph, reps: int = 5) -> dict:
             "top": [{"ms": round(t, 4), "count": c, "name": k} for t, c, k in top], "trace": trace}
 
 
+DEFAULT_TRITON_ATTENTION = fused.TRITON_ATTENTION  # the variants below change it; "compiled" is the default
+
 VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     "compiled": (True, True),    # the default GPU path: graphs of the torch.compile'd fused step
     "compiled_plain": (True, True, {}),  # the same without coordinate-descent tuning (Inductor defaults)
@@ -147,6 +149,10 @@ VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     "compiled_splitk": (True, True, None, {"splitk": True}),
     "compiled_gemv_pdl": (True, True, {"coordinate_descent_tuning": True, "triton.enable_pdl": True},
                           {"gemv": True, "pdl": True}),
+    # the attention core as the two Triton kernels of inference/engine/triton_attention.py (fused.TRITON_ATTENTION,
+    # on by default since 2026-11-23) or as torch ops (the default before)
+    "compiled_tattn": (True, True, None, {"tattn": True}),
+    "compiled_torch_attn": (True, True, None, {"tattn": False}),
     "graphs": (True, False),     # graphs of the model's own modules (the 2026-11-22 default)
     "eager": (False, False),
 }
@@ -165,6 +171,7 @@ def bench_roofline(model, dev, args, res) -> None:
         switches = opts[1] if len(opts) > 1 else {}
         fused.TRITON_GEMV = bool(switches.get("gemv"))
         fused.SPLIT_K = bool(switches.get("splitk"))
+        fused.TRITON_ATTENTION = bool(switches.get("tattn", DEFAULT_TRITON_ATTENTION))
         if switches.get("gemv"):
             from inference.engine import triton_gemv
 

@@ -61,6 +61,23 @@ def _gemv_on(x: torch.Tensor, dtype: torch.dtype) -> bool:
     return TRITON_GEMV and x.device.type in _GEMV_DEVICES and dtype in _GEMV_DTYPES and x.shape[0] <= GEMV_MAX_BATCH
 
 
+# Run the attention core (scores, softmax, outputs, differential combine, SubLN) as the two Triton kernels of
+# `.triton_attention` on CUDA, instead of the 7-8 torch kernels of `diff_decode_attention` + `diff_combine`. Read at
+# trace time: set it before the step is compiled. Shapes the kernels do not serve (head_dim < 16, fp64) and CPU keep
+# the torch path. On: measured 3.49 against 3.71 ms/token and 3.79 against 3.96 (H100, two runs, batch 1 at 2K
+# context, docs/benchmarks.md, 2026-11-23), 383 -> 303 kernels a step.
+TRITON_ATTENTION = True
+
+
+def _attention_kernel_on(qkv: torch.Tensor, mixer: DifferentialAttention) -> bool:
+    """Whether the Triton attention core serves this layer's step (CUDA, TRITON_ATTENTION, a supported shape)."""
+    if not (TRITON_ATTENTION and qkv.device.type == "cuda"):
+        return False
+    from . import triton_attention
+
+    return triton_attention.supported(mixer.head_dim, mixer.num_heads, mixer.num_kv_heads, qkv.dtype)
+
+
 class NormedInput:
     """A LayerNorm output not computed yet: `ln(x.to(dtype))`, x [b, d] the residual stream. :func:`project`
     fuses it into the projection that consumes it (Triton path only)."""
@@ -272,8 +289,19 @@ def fused_decode_forward(model: SambaYForCausalLM, slots: SlotCache, tokens: tor
                     keys, values, valid = kv.k[:b, :, :rows], kv.v[:b, :, :rows], valid_full
                 if kind == FULL_ATTENTION and i == config.kv_layer:
                     shared = kv
-            a1, a2 = diff_decode_attention(q, keys, values, valid)
-            a = project(diff_combine(mixer, a1, a2), mixer.out_proj.weight, mixer.out_proj.bias)
+            if _attention_kernel_on(qkv, mixer):
+                from . import triton_attention
+
+                core = mixer.inner_cross_attn
+                whole = shared if kind == CROSS_ATTENTION else kv
+                assert whole is not None
+                o = triton_attention.diff_decode_attention_combined(  # valid[i, j] == (j <= pos[i]), j < rows
+                    qkv, whole.k, whole.v, pos, valid.shape[1], diff_lambda(mixer, dtype), core.subln.weight,
+                    core.subln.eps, core.lambda_init, H)
+            else:
+                a1, a2 = diff_decode_attention(q, keys, values, valid)
+                o = diff_combine(mixer, a1, a2)
+            a = project(o, mixer.out_proj.weight, mixer.out_proj.bias)
         x = x + a.to(x.dtype)
         x = x + mlp_step(layer.mlp, layer_norm_input(layer.post_attention_layernorm, x)).to(x.dtype)
     hidden = layer_norm_input(m.final_layernorm, x)
