@@ -148,6 +148,12 @@ def load_model() -> tuple[Any, Any, ModelInfo]:
 _END = object()
 
 
+def _require_token_budget(max_new_tokens: object) -> None:
+    """Both generators' argument check: the reply budget is an int >= 1 (else :class:`GatewayError`)."""
+    if not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool) or max_new_tokens < 1:
+        raise GatewayError(f"max_new_tokens={max_new_tokens!r} must be an int >= 1")
+
+
 @dataclass
 class _Request:
     prompt_ids: list[int]
@@ -198,8 +204,7 @@ class LockstepBatcher:
     def generate(self, prompt: str, *, max_new_tokens: int, temperature: float, top_p: float, seed: int | None,
                  should_stop: Callable[[], bool]) -> Iterator[Delta]:
         """Text deltas of the model's chat reply to ``prompt`` (stops at a stop token or the token budget)."""
-        if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-            raise GatewayError(f"max_new_tokens={max_new_tokens!r} must be an int >= 1")
+        _require_token_budget(max_new_tokens)
         _, tokenizer, _ = self._ensure()
         request = _Request(prompt_ids=tokenizer.chat_prompt_ids(prompt), max_new_tokens=max_new_tokens,
                            temperature=float(temperature), top_p=float(top_p), seed=seed)
@@ -328,8 +333,7 @@ class EngineGenerator:
     def generate(self, prompt: str, *, max_new_tokens: int, temperature: float, top_p: float, seed: int | None,
                  should_stop: Callable[[], bool]) -> Iterator[Delta]:
         """Text deltas of the model's chat reply to ``prompt`` (stops at a stop token or the token budget)."""
-        if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-            raise GatewayError(f"max_new_tokens={max_new_tokens!r} must be an int >= 1")
+        _require_token_budget(max_new_tokens)
         from inference import InferenceError
         from inference.engine import SamplingParams
 

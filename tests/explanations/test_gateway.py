@@ -64,8 +64,9 @@ def test_should_stop_frees_the_slot(tiny_model_dir, backend) -> None:
     deltas = list(batcher.generate("Again.", max_new_tokens=3, temperature=0.0, top_p=1.0, seed=0,
                                    should_stop=lambda: False))
     assert sum(d.tokens for d in deltas) == 3 and batcher.active_count == 0
-    with pytest.raises(gw.GatewayError, match="max_new_tokens"):
-        batcher.generate("x", max_new_tokens=0, temperature=0.0, top_p=1.0, seed=0, should_stop=lambda: False)
+    for bad in (0, -3, True, 2.0, "5"):  # a bool is an int to Python, not a token budget
+        with pytest.raises(gw.GatewayError, match="max_new_tokens"):
+            batcher.generate("x", max_new_tokens=bad, temperature=0.0, top_p=1.0, seed=0, should_stop=lambda: False)
 
 
 def test_model_from_settings_and_the_labelled_random_fallback(settings, tiny_model_dir, monkeypatch) -> None:
