@@ -222,6 +222,28 @@ def _restore(slots, snap):
             s.v.copy_(saved[1])
 
 
+def fused_and_eager_step(model, engine: Engine, b: int):
+    """One decode step for the first b active requests of `engine`, twice from the same slot state: the model's own
+    modules (reference kernels) and :func:`fused_decode_forward`. -> (fused logits, eager logits, [(fused, eager)
+    (conv, ssm) or (k, v) pair per stateful layer]); the slots are left as they were."""
+    reqs = engine._active[:b]
+    dev = engine.slots.device
+    tokens = torch.tensor([r.last_token for r in reqs], device=dev)
+    pos = torch.tensor([r.pos for r in reqs], device=dev)
+    rows = max(r.pos for r in reqs) + 7  # rows past the longest sequence are masked out
+    valid = torch.arange(rows, device=dev)[None, :] <= pos[:, None]
+    before = _snapshot(engine.slots)
+    with torch.inference_mode(), kernels.override("reference"):
+        ref = engine._decode.forward(tokens, pos, valid)
+    ref_state = _snapshot(engine.slots)
+    _restore(engine.slots, before)
+    with torch.inference_mode():
+        out = fused_decode_forward(model, engine.slots, tokens, pos, valid)
+    states = [(got, want) for got, want in zip(_snapshot(engine.slots), ref_state, strict=True) if want is not None]
+    _restore(engine.slots, before)
+    return out, ref, states
+
+
 @pytest.mark.parametrize("min_slice", [None, 8], ids=["unsplit", "split-k"])
 def test_fused_step_matches_eager_step_and_writes_the_same_state(tiny, monkeypatch, min_slice):
     if min_slice is not None:  # the tiny model's projections are too short to split at the real threshold
@@ -229,22 +251,11 @@ def test_fused_step_matches_eager_step_and_writes_the_same_state(tiny, monkeypat
         monkeypatch.setattr(fused, "SPLIT_K_MIN_SLICE", min_slice)
         assert fused.k_splits(tiny.config.hidden_size, tiny.config.intermediate_size) > 1
     engine = _busy_engine(tiny, 0, [3, 9, 20], steps=5)
-    reqs = engine._active
-    tokens = torch.tensor([r.last_token for r in reqs])
-    pos = torch.tensor([r.pos for r in reqs])
-    rows = max(r.pos for r in reqs) + 7  # rows past the longest sequence are masked out
-    valid = torch.arange(rows)[None, :] <= pos[:, None]
-    before = _snapshot(engine.slots)
-    with torch.inference_mode(), kernels.override("reference"):
-        ref = engine._decode.forward(tokens, pos, valid)
-    ref_state = _snapshot(engine.slots)
-    _restore(engine.slots, before)
-    with torch.inference_mode():
-        out = fused_decode_forward(tiny, engine.slots, tokens, pos, valid)
+    out, ref, states = fused_and_eager_step(tiny, engine, 3)
     assert rel(out, ref) < _tol(tiny.dtype)
-    for got, want in zip(_snapshot(engine.slots), ref_state, strict=True):
-        if want is not None:
-            assert rel(got[0], want[0]) < _tol(tiny.dtype) and rel(got[1], want[1]) < _tol(tiny.dtype)
+    assert len(states) == sum(layer is not None for layer in engine.slots.layers)
+    for got, want in states:
+        assert rel(got[0], want[0]) < _tol(tiny.dtype) and rel(got[1], want[1]) < _tol(tiny.dtype)
 
 
 def test_compiled_step_compiles_once_for_all_rows_and_once_more_for_batches():

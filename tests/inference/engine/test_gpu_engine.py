@@ -53,6 +53,22 @@ def _run(engine: Engine, prompts, news, joins):
     return [out[i] for i in range(len(prompts))]
 
 
+def assert_compiled_engine_matches_eager(model, seed: int, lengths: list[int], max_seq_len: int) -> None:
+    """Graphs of the compiled step (with whatever switches the caller set) give the eager engine's greedy tokens
+    (fp32 model) for len(lengths) requests of those prompt lengths joining at steps 0..20 and leaving (batches
+    1..8). Dynamo is reset before and after, so the switches are traced afresh."""
+    torch._dynamo.reset()
+    rng = random.Random(seed)
+    prompts = [[rng.randrange(1, 256) for _ in range(n)] for n in lengths]
+    news = [rng.randrange(1, 30) for _ in lengths]
+    joins = [0, 0, 0, 1, 2, 2, 3, 5, 8, 20]
+    fast = Engine(model, max_batch=8, max_seq_len=max_seq_len)
+    assert fast.compile_decode and fast.graphs is not None
+    eager = Engine(model, max_batch=8, max_seq_len=max_seq_len, use_cuda_graphs=False)
+    assert _run(fast, prompts, news, joins) == _run(eager, prompts, news, joins)
+    torch._dynamo.reset()
+
+
 def test_graph_engine_matches_eager_engine_and_stream(cuda_model):
     rng = random.Random(0)
     lengths = [3, 3, 9, 40, 1, 17, 300, 64, 5, 5, 5, 33]

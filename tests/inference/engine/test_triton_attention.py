@@ -8,13 +8,10 @@ are compared with the torch path and with the exact (fp64) value of the same for
 
 from __future__ import annotations
 
-import random
-
 import pytest
 import torch
 
-from inference import kernels
-from inference.engine import Engine, fused
+from inference.engine import fused
 from inference.engine import triton_attention as ta
 from inference.engine.attention import diff_decode_attention
 from inference.layers.attention import DiffCore
@@ -138,30 +135,17 @@ def cuda_model():
 def test_fused_step_with_attention_kernel_matches_eager_step(cuda_model, monkeypatch):
     """Uncompiled fused step with the switch on == the model's own modules (fp32 logits within 1e-4), batch 1..4,
     windows of 6 overrun; the K/V rows and Mamba states written are the eager step's."""
-    from .test_fused import _busy_engine, _restore, _snapshot
+    from .test_fused import _busy_engine, fused_and_eager_step
 
     monkeypatch.setattr(fused, "TRITON_ATTENTION", True)
     engine = _busy_engine(cuda_model, 0, [3, 9, 20, 1], steps=5)
-    reqs = engine._active
     layer = next(la for la in cuda_model.model.layers if hasattr(la.attn, "inner_cross_attn"))
     assert fused._attention_kernel_on(torch.zeros(1, 8, device="cuda"), layer.attn)
     for b in (1, 3, 4):
-        tokens = torch.tensor([r.last_token for r in reqs[:b]], device="cuda")
-        pos = torch.tensor([r.pos for r in reqs[:b]], device="cuda")
-        rows = max(r.pos for r in reqs[:b]) + 7
-        valid = torch.arange(rows, device="cuda")[None, :] <= pos[:, None]
-        before = _snapshot(engine.slots)
-        with torch.inference_mode(), kernels.override("reference"):
-            ref = engine._decode.forward(tokens, pos, valid)
-        ref_state = _snapshot(engine.slots)
-        _restore(engine.slots, before)
-        with torch.inference_mode():
-            out = fused.fused_decode_forward(cuda_model, engine.slots, tokens, pos, valid)
-        for got, want in zip(_snapshot(engine.slots), ref_state, strict=True):
-            if want is not None:
-                assert rel(got[0], want[0]) < 1e-5 and rel(got[1], want[1]) < 1e-5
-        _restore(engine.slots, before)
+        out, ref, states = fused_and_eager_step(cuda_model, engine, b)
         assert rel(out, ref) < 1e-4, b
+        for got, want in states:
+            assert rel(got[0], want[0]) < 1e-5 and rel(got[1], want[1]) < 1e-5
 
 
 @cuda
@@ -169,17 +153,7 @@ def test_fused_step_with_attention_kernel_matches_eager_step(cuda_model, monkeyp
 def test_compiled_engine_with_attention_kernel_matches_eager_engine(cuda_model, monkeypatch):
     """Graphs of the compiled step with the switch on: the same greedy tokens as the eager engine (fp32) while
     requests join and leave (batches 1..8, sliding windows overrun, several key-row buckets)."""
-    from .test_gpu_engine import _run
+    from .test_gpu_engine import assert_compiled_engine_matches_eager
 
     monkeypatch.setattr(fused, "TRITON_ATTENTION", True)
-    torch._dynamo.reset()
-    rng = random.Random(4)
-    lengths = [3, 3, 9, 40, 1, 17, 120, 64, 5, 300]
-    prompts = [[rng.randrange(1, 256) for _ in range(n)] for n in lengths]
-    news = [rng.randrange(1, 30) for _ in lengths]
-    joins = [0, 0, 0, 1, 2, 2, 3, 5, 8, 20]
-    fast = Engine(cuda_model, max_batch=8, max_seq_len=400)
-    assert fast.compile_decode and fast.graphs is not None
-    eager = Engine(cuda_model, max_batch=8, max_seq_len=400, use_cuda_graphs=False)
-    assert _run(fast, prompts, news, joins) == _run(eager, prompts, news, joins)
-    torch._dynamo.reset()
+    assert_compiled_engine_matches_eager(cuda_model, 4, [3, 3, 9, 40, 1, 17, 120, 64, 5, 300], max_seq_len=400)

@@ -8,14 +8,11 @@ rounding points, fp32 results with the fp64 formula.
 
 from __future__ import annotations
 
-import random
-
 import pytest
 import torch
 import torch.nn.functional as F
 
-from inference import kernels
-from inference.engine import Engine, fused
+from inference.engine import fused
 from inference.engine import triton_gemv as tg
 from inference.testing import tiny_random_model
 
@@ -194,24 +191,13 @@ def cuda_model():
 
 def test_fused_step_with_gemv_matches_eager_step(cuda_model, monkeypatch):
     """Uncompiled fused step with the switch on == the model's own modules (fp32 logits within 1e-4), batch 1..4."""
-    from .test_fused import _busy_engine, _restore, _snapshot
+    from .test_fused import _busy_engine, fused_and_eager_step
 
     monkeypatch.setattr(fused, "TRITON_GEMV", True)
     monkeypatch.setattr(fused, "GEMV_MAX_BATCH", 8)
     engine = _busy_engine(cuda_model, 0, [3, 9, 20, 1], steps=5)
-    reqs = engine._active
     for b in (1, 3, 4):
-        tokens = torch.tensor([r.last_token for r in reqs[:b]], device="cuda")
-        pos = torch.tensor([r.pos for r in reqs[:b]], device="cuda")
-        rows = max(r.pos for r in reqs[:b]) + 7
-        valid = torch.arange(rows, device="cuda")[None, :] <= pos[:, None]
-        before = _snapshot(engine.slots)
-        with torch.inference_mode(), kernels.override("reference"):
-            ref = engine._decode.forward(tokens, pos, valid)
-        _restore(engine.slots, before)
-        with torch.inference_mode():
-            out = fused.fused_decode_forward(cuda_model, engine.slots, tokens, pos, valid)
-        _restore(engine.slots, before)
+        out, ref, _ = fused_and_eager_step(cuda_model, engine, b)
         assert rel(out, ref) < 1e-4, b  # fp32; summation order differs (the compiled torch step: 1e-4 too)
 
 
@@ -219,19 +205,9 @@ def test_fused_step_with_gemv_matches_eager_step(cuda_model, monkeypatch):
 def test_compiled_gemv_engine_matches_eager_engine(cuda_model, monkeypatch, pdl):
     """Graphs of the compiled step with the switch on: the same greedy tokens as the eager engine (fp32) while
     requests join and leave (batches 1..8)."""
-    from .test_gpu_engine import _run
+    from .test_gpu_engine import assert_compiled_engine_matches_eager
 
     monkeypatch.setattr(fused, "TRITON_GEMV", True)
     monkeypatch.setattr(fused, "GEMV_MAX_BATCH", 8)
     monkeypatch.setattr(tg, "PDL", pdl)
-    torch._dynamo.reset()
-    rng = random.Random(2)
-    lengths = [3, 3, 9, 40, 1, 17, 120, 64, 5, 5]
-    prompts = [[rng.randrange(1, 256) for _ in range(n)] for n in lengths]
-    news = [rng.randrange(1, 30) for _ in lengths]
-    joins = [0, 0, 0, 1, 2, 2, 3, 5, 8, 20]
-    fast = Engine(cuda_model, max_batch=8, max_seq_len=320)
-    assert fast.compile_decode and fast.graphs is not None
-    eager = Engine(cuda_model, max_batch=8, max_seq_len=320, use_cuda_graphs=False)
-    assert _run(fast, prompts, news, joins) == _run(eager, prompts, news, joins)
-    torch._dynamo.reset()
+    assert_compiled_engine_matches_eager(cuda_model, 2, [3, 3, 9, 40, 1, 17, 120, 64, 5, 5], max_seq_len=320)
