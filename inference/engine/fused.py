@@ -64,8 +64,8 @@ def _gemv_on(x: torch.Tensor, dtype: torch.dtype) -> bool:
 # Run the attention core (scores, softmax, outputs, differential combine, SubLN) as the two Triton kernels of
 # `.triton_attention` on CUDA, instead of the 7-8 torch kernels of `diff_decode_attention` + `diff_combine`. Read at
 # trace time: set it before the step is compiled. Shapes the kernels do not serve (head_dim < 16, fp64) and CPU keep
-# the torch path. On: measured 3.49 against 3.71 ms/token and 3.79 against 3.96 (H100, two runs, batch 1 at 2K
-# context, docs/benchmarks.md, 2026-11-23), 383 -> 303 kernels a step.
+# the torch path. On: measured 3.49 against 3.67 ms/token (H100, batch 1 at 2K context, both compiled in one
+# process from a fresh Inductor cache: run 14 in docs/benchmarks.md, 2026-11-23), 383 -> 303 kernels a step.
 TRITON_ATTENTION = True
 
 

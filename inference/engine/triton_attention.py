@@ -10,9 +10,10 @@ docs/benchmarks.md), for 1-10 MB of keys and values. Here it is two kernels (fla
    and 2m+1, the 2 * rep query heads that read them, see :mod:`.attention`) and the s-th of S slices of the key
    rows, and keeps an online softmax per query head over its rows: running max, running sum, and the unnormalised
    2D-wide output, written as fp32 partials;
-2. :func:`_diff_combine_kernel`, grid (b, Hkv/2): merges the S partials of each query head, then computes the
-   differential combine of :class:`~inference.layers.attention.DiffCore` for the rep branch-local heads of pair m:
-   ``SubLN(a1 - lambda * a2) * (1 - lambda_init)``, and writes them to the output [b, H * D] in the model dtype.
+2. :func:`_diff_combine_kernel`, grid (b, H/2): program (i, h) merges the S partials of branch-local head h's two
+   query heads (one per branch), then computes the differential combine of
+   :class:`~inference.layers.attention.DiffCore`, ``SubLN(a1 - lambda * a2) * (1 - lambda_init)``, and writes it to
+   columns [2D h, 2D (h + 1)) of the output [b, H * D] in the model dtype.
 
 Numerics: scores and softmax in fp32 (the torch path rounds the scores to the model dtype first), the
 probabilities rounded to the value dtype before the product with V, as the torch path does; a1 and a2 rounded to
@@ -22,8 +23,9 @@ matches :func:`.attention.diff_decode_attention` + :func:`.fused.diff_combine` t
 
 Shapes: q [b, H * D] (a row slice of the fused q|k|v projection is fine: only the row stride is used); k [b_all,
 Hkv, R_all, D] and v [b_all, Hkv/2, R_all, 2D] (the :class:`~inference.engine.slots.SlotKV` buffers, whole: the
-kernel reads rows [0, R) of slots [0, b)); valid [b, R] bool (row j visible to slot i). D must be a power of two
->= 16 (``tl.dot``); :func:`supported` says whether a shape is served. Triton is imported only where available.
+kernel reads rows [0, R) of slots [0, b)); pos [b] int64 and R: slot i sees rows j < R with j <= pos[i] (the
+decode step's masks, computed in the kernel, so no mask is read). D must be a power of two >= 16 (``tl.dot``);
+:func:`supported` says whether a shape is served. Triton is imported only where available.
 """
 
 from __future__ import annotations
