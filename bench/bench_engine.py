@@ -42,7 +42,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inference import SambaYConfig, SambaYForCausalLM, kernels
-from inference.engine import Engine, SamplingParams, fused
+from inference.engine import Engine, SamplingParams, fused, triton_decode
 from inference.engine.decode import DecodeStep
 from inference.engine.slots import SlotCache
 from inference.testing import tiny_config
@@ -136,6 +136,7 @@ def profile_replay(graph, reps: int = 5) -> dict:
 
 
 DEFAULT_TRITON_ATTENTION = fused.TRITON_ATTENTION  # the variants below change it; "compiled" is the default
+DEFAULT_DIRECT = triton_decode.ENABLED
 
 VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     "compiled": (True, True),    # the default GPU path: graphs of the torch.compile'd fused step
@@ -153,6 +154,9 @@ VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     # on by default since 2026-11-23) or as torch ops (the default before)
     "compiled_tattn": (True, True, None, {"tattn": True}),
     "compiled_torch_attn": (True, True, None, {"tattn": False}),
+    # batch 1 through the compiled step instead of the hand-written Triton step (inference/engine/triton_decode.py,
+    # on by default since 2026-11-23 for batch-1 steps)
+    "compiled_inductor": (True, True, None, {"direct": False}),
     "graphs": (True, False),     # graphs of the model's own modules (the 2026-11-22 default)
     "eager": (False, False),
 }
@@ -172,6 +176,7 @@ def bench_roofline(model, dev, args, res) -> None:
         fused.TRITON_GEMV = bool(switches.get("gemv"))
         fused.SPLIT_K = bool(switches.get("splitk"))
         fused.TRITON_ATTENTION = bool(switches.get("tattn", DEFAULT_TRITON_ATTENTION))
+        triton_decode.ENABLED = bool(switches.get("direct", DEFAULT_DIRECT))
         if switches.get("gemv"):
             from inference.engine import triton_gemv
 

@@ -48,13 +48,26 @@ class DecodeStep:
     :data:`.fused.FUSED_INDUCTOR_OPTIONS`; `compile_backend` another Dynamo backend, for tests). The row count is marked dynamic, and so is the batch for b > 1, so one
     compilation serves every key-row bucket at batch 1 and one more every bucket at batch > 1 (Dynamo recompiles
     only if a guard fails; `torch._dynamo.config.cache_size_limit` bounds that).
+    `direct`: batch-1 steps run :class:`.triton_decode.TritonDecode` (hand-written Triton kernels, nothing to
+    compile) instead; None (default) = exactly when `compile` is on and the model is one it serves
+    (:func:`.triton_decode.supported`, :data:`.triton_decode.ENABLED`).
     """
 
     def __init__(self, model: SambaYForCausalLM, slots: SlotCache, *, compile: bool = False,
-                 compile_options: dict[str, object] | None = None, compile_backend: object = "inductor") -> None:
+                 compile_options: dict[str, object] | None = None, compile_backend: object = "inductor",
+                 direct: bool | None = None) -> None:
         self.model, self.slots = model, slots
         self.config = model.config
         self.compiled = bool(compile)
+        if direct is None:
+            from . import triton_decode
+
+            direct = self.compiled and triton_decode.ENABLED and triton_decode.supported(model)
+        self.direct = None
+        if direct:
+            from .triton_decode import TritonDecode
+
+            self.direct = TritonDecode(model, slots)
         if compile:
             _raise_recompile_limit(64)
             precompute_diff_lambdas(model)  # weight-only constants, computed here so no compiled step does
@@ -68,6 +81,8 @@ class DecodeStep:
 
     @torch.inference_mode()
     def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
+        if self.direct is not None and tokens.shape[0] == 1:
+            return self.direct(tokens, pos, rows)
         valid_full = torch.arange(rows, device=tokens.device)[None, :] <= pos[:, None]  # [b, rows]
         if self.compiled:
             torch._dynamo.maybe_mark_dynamic(valid_full, 1)

@@ -1,0 +1,150 @@
+"""The batch-1 decode step as ~6 hand-written Triton kernels a layer, for CUDA-graph capture (no torch.compile).
+
+:func:`.fused.fused_decode_forward` compiled by Inductor leaves about 300 kernels a step for the 3.8B model, 64 of
+them LayerNorm statistics, and its tile sizes are tuned anew, with some noise, at every compilation. At batch 1
+the step is a chain of matrix-vector products, so this module writes it as exactly that chain, each product one
+:func:`.triton_decode_kernels.projection` with its neighbours inside (shapes of the 3.8B model):
+
+=================  ==============================================================================================
+layer              kernels (prologue -> projection -> epilogue)
+=================  ==============================================================================================
+Mamba              LayerNorm -> in_proj; conv -> x_proj; :func:`~.triton_decode_kernels.mamba_update` (dt_proj,
+                   softplus, state update, gate); out_proj -> residual
+attention          LayerNorm -> Wqkv (+bias) -> K/V cache row; the two kernels of :mod:`.triton_attention`;
+                   out_proj (+bias) -> residual (cross-attention: Wqkv makes queries only, reads the shared K/V)
+GMU                LayerNorm -> in_proj -> silu * memory; out_proj -> residual
+every MLP          LayerNorm -> fc1; SwiGLU -> fc2 -> residual
+end                final LayerNorm -> LM head -> fp32 logits
+=================  ==============================================================================================
+
+That is 6 kernels for a Mamba or attention layer with its MLP, 4 for a GMU layer: 180 for the 3.8B model, with no
+separate LayerNorm, residual add, K/V write or Mamba elementwise kernel. The numerics are the compiled step's
+(:mod:`.fused`: LayerNorm / SwiGLU / conv / dt / projection outputs rounded to the model dtype; statistics, gates
+and the state in fp32; fp32 residual stream and logits), so it is tested against the eager step like that one.
+
+:class:`TritonDecode` serves one slot (slot 0: batch 1) of a :class:`~.slots.SlotCache`; :func:`supported` says
+whether a model can use it (CUDA with Triton; bf16, fp16 or fp32; head dims the attention kernels take; SwiGLU
+MLPs; d_conv <= 8). The engine's :class:`~.decode.DecodeStep` uses it for batch-1 steps on CUDA (switch
+:data:`ENABLED`); larger batches take the compiled step.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..config import CROSS_ATTENTION, FULL_ATTENTION
+from ..layers import DifferentialAttention, GatedMemoryUnit, Mamba
+from ..model import SambaYForCausalLM
+from . import triton_attention
+from . import triton_decode_kernels as kd
+from .fused import diff_lambda, precompute_diff_lambdas
+from .slots import SlotCache, SlotKV
+
+# Use this step for batch-1 decode on CUDA (read when a DecodeStep is made).
+ENABLED = True
+_DTYPES = (torch.bfloat16, torch.float16, torch.float32)
+
+
+def supported(model: SambaYForCausalLM) -> bool:
+    """Whether :class:`TritonDecode` serves this model: Triton, CUDA (or the Triton interpreter, for tests), a
+    supported dtype and attention shape, conv width <= 8."""
+    c = model.config
+    dtype = model.model.embed_tokens.weight.dtype
+    import os
+
+    on_device = model.device.type == "cuda" or (os.environ.get("TRITON_INTERPRET") == "1")
+    return (kd.AVAILABLE and triton_attention.AVAILABLE and on_device and dtype in _DTYPES
+            and triton_attention.supported(c.head_dim, c.num_attention_heads, c.num_key_value_heads, dtype)
+            and c.mamba_d_conv <= 8)
+
+
+class TritonDecode:
+    """Callable: (tokens [1] int64, pos [1] int64, rows) -> logits [1, V] fp32 for slot 0 of `slots`.
+
+    pos = tokens already held by the slot (this token's position); rows = shared-K/V rows the cross-attention reads
+    (> pos; rows past pos are not read). Writes this token's K/V rows and Mamba states into slot 0, like
+    :meth:`.decode.DecodeStep.forward`. Weight-only constants (A = -exp(A_log), the differential-attention lambdas)
+    are computed here once: a caller that changes the weights makes a new one."""
+
+    def __init__(self, model: SambaYForCausalLM, slots: SlotCache) -> None:
+        if not supported(model):
+            raise RuntimeError("TritonDecode does not serve this model or device (see triton_decode.supported)")
+        self.model, self.slots = model, slots
+        self.config = model.config
+        self.dtype = model.model.embed_tokens.weight.dtype
+        dev = model.device
+        precompute_diff_lambdas(model)
+        self._A = {i: layer.attn._A(self.dtype).float().contiguous() for i, layer in enumerate(model.model.layers)
+                   if isinstance(layer.attn, Mamba)}
+        widest = max(p.shape[0] for n, p in model.named_parameters() if p.dim() == 2 and "embed" not in n)
+        self.ws = kd.Workspace(widest, dev)
+        # Programmatic Dependent Launch where the GPU has it (Hopper+); the interpreter has none
+        kd.PDL = dev.type == "cuda" and torch.cuda.get_device_capability(dev)[0] >= 9
+
+    @torch.inference_mode()
+    def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
+        if tokens.shape != (1,) or pos.shape != (1,):
+            raise ValueError(f"TritonDecode serves one slot: tokens {tuple(tokens.shape)}, pos {tuple(pos.shape)}")
+        m, c, dt, ws, P = self.model.model, self.config, self.dtype, self.ws, kd.projection
+        dev = tokens.device
+        f32 = torch.float32
+        d = c.hidden_size
+        x = m.embed_tokens.weight.index_select(0, tokens)[0].to(f32)  # residual stream [d]
+        memory: torch.Tensor | None = None
+        shared: SlotKV | None = None
+        for i, layer in enumerate(m.layers):
+            ln, mixer = layer.input_layernorm, layer.attn
+            if isinstance(mixer, Mamba):
+                st = self.slots.layers[i]
+                Di = mixer.d_inner
+                conv_state, conv_w = st.conv[0], mixer.conv1d.weight[:, 0, :]
+                xz = P(x, mixer.in_proj.weight, torch.empty(2 * Di, device=dev, dtype=dt), ws,
+                       prologue=kd.LAYERNORM, ln=ln)
+                xp = P(xz, mixer.x_proj.weight, torch.empty(mixer.x_proj.weight.shape[0], device=dev, dtype=dt),
+                       ws, prologue=kd.CONV, conv=(conv_state, conv_w, mixer.conv1d.bias))
+                y = torch.empty(Di, device=dev, dtype=dt)
+                gated = torch.empty(Di, device=dev, dtype=dt) if mixer.is_memory else None
+                kd.mamba_update(xz, xp, conv_state, conv_w, mixer.conv1d.bias, mixer.dt_proj.weight,
+                                mixer.dt_proj.bias, self._A[i], mixer.D, st.ssm[0], y, gated)
+                x = P(y if gated is None else gated, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32),
+                      ws, epilogue=kd.RESIDUAL, res=x)
+                if gated is not None:
+                    memory = y
+            elif isinstance(mixer, GatedMemoryUnit):
+                assert memory is not None
+                gate = P(x, mixer.in_proj.weight, torch.empty(mixer.in_proj.weight.shape[0], device=dev, dtype=dt),
+                         ws, prologue=kd.LAYERNORM, ln=ln, epilogue=kd.SILU_MUL, mem=memory)
+                x = P(gate, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
+                      res=x)
+            else:
+                assert isinstance(mixer, DifferentialAttention)
+                kind = c.layer_types[i]
+                H, Hkv, D = mixer.num_heads, mixer.num_kv_heads, mixer.head_dim
+                qkv = torch.empty(mixer.Wqkv.weight.shape[0], device=dev, dtype=dt)
+                if kind == CROSS_ATTENTION:
+                    assert shared is not None
+                    cache, visible = shared, rows
+                    P(x, mixer.Wqkv.weight, qkv, ws, prologue=kd.LAYERNORM, ln=ln, bias=mixer.Wqkv.bias)
+                else:
+                    cache = self.slots.layers[i]
+                    assert isinstance(cache, SlotKV)
+                    ring = cache.rows if cache.ring else 0
+                    visible = cache.rows if cache.ring else rows
+                    P(x, mixer.Wqkv.weight, qkv, ws, prologue=kd.LAYERNORM, ln=ln, bias=mixer.Wqkv.bias,
+                      epilogue=kd.KV, kv=(cache.k[0], cache.v[0], pos, H * D, Hkv * D, ring))
+                    if kind == FULL_ATTENTION and i == c.kv_layer:
+                        shared = cache
+                core = mixer.inner_cross_attn
+                o = triton_attention._launch(qkv[None], cache.k, cache.v, pos, visible, diff_lambda(mixer, dt),
+                                             core.subln.weight, core.subln.eps, 1.0 - core.lambda_init, H)
+                x = P(o[0], mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
+                      res=x, bias=mixer.out_proj.bias)
+            mlp = layer.mlp
+            gu = P(x, mlp.fc1.weight, torch.empty(mlp.fc1.weight.shape[0], device=dev, dtype=dt), ws,
+                   prologue=kd.LAYERNORM, ln=layer.post_attention_layernorm)
+            x = P(gu, mlp.fc2.weight, torch.empty(d, device=dev, dtype=f32), ws, prologue=kd.SWIGLU,
+                  epilogue=kd.RESIDUAL, res=x)
+        V = self.model.lm_head.weight.shape[0]
+        logits = P(x, self.model.lm_head.weight, torch.empty(V, device=dev, dtype=f32), ws, prologue=kd.LAYERNORM,
+                   ln=m.final_layernorm)
+        return logits[None]
