@@ -2,6 +2,8 @@
 the step runs them, and the whole step with the table's tiles and with the best ones found.
 
     python bench/bench_decode_kernels.py --out DIR      # a CUDA machine with Triton; writes DIR/decode-kernels.json
+                                                        # and DIR/best-configs.json (SAMBAY_DECODE_CONFIGS=that file
+                                                        # makes the engine use them)
 
 For each projection of the released 3.8B model (weight shape and the prologue/epilogue it has in the step) it times
 a CUDA graph of a chain of distinct weight copies (more bytes than the 50 MB L2) with Programmatic Dependent
@@ -33,12 +35,12 @@ from inference.engine.triton_decode import TritonDecode
 PROJECTIONS = {
     "mlp.fc1": (20480, 2560, kd.LAYERNORM, kd.STORE),
     "mlp.fc2": (2560, 10240, kd.SWIGLU, kd.RESIDUAL),
-    "mamba.in_proj": (10240, 2560, kd.LAYERNORM, kd.STORE),
+    "mamba.in_proj": (10240, 2560, kd.LAYERNORM, kd.CONV_STATE),
     "mamba/gmu.out_proj": (2560, 5120, kd.PLAIN, kd.RESIDUAL),
     "attn.Wqkv / gmu.in_proj": (5120, 2560, kd.LAYERNORM, kd.SILU_MUL),
     "attn.out_proj": (2560, 2560, kd.PLAIN, kd.RESIDUAL),
     "cross Wq": (2560, 2560, kd.LAYERNORM, kd.STORE),
-    "mamba.x_proj": (192, 5120, kd.CONV, kd.STORE),
+    "mamba.x_proj": (192, 5120, kd.PLAIN, kd.STORE),
     "lm_head": (200064, 2560, kd.LAYERNORM, kd.STORE),
 }
 # tiles of 2K-8K weights a step of the K loop (4 warps; 8 for 8K), K in 1-8 slices (8 only for narrow, long ones)
@@ -91,14 +93,15 @@ def sweep(name: str, N: int, K: int, pro: int, epi: int, candidates, ws) -> dict
     Kx = 2 * K if pro == kd.SWIGLU else K
     x = torch.randn(Kx, device=dev, dtype=torch.float32 if pro == kd.LAYERNORM else torch.bfloat16)
     ln = torch.nn.LayerNorm(K).to(dev, torch.bfloat16)
-    conv = (torch.randn(K, 4, device=dev, dtype=torch.bfloat16), torch.randn(K, 4, device=dev, dtype=torch.bfloat16),
-            torch.randn(K, device=dev, dtype=torch.bfloat16))
+    conv = (torch.randn(N // 2, 4, device=dev, dtype=torch.bfloat16),
+            torch.randn(N // 2, 4, device=dev, dtype=torch.bfloat16), torch.randn(N // 2, device=dev, dtype=torch.bfloat16),
+            torch.empty(N // 2, device=dev, dtype=torch.bfloat16))
     res = torch.randn(N, device=dev)
     mem = torch.randn(N, device=dev, dtype=torch.bfloat16)
     out_dtype = torch.float32 if epi == kd.RESIDUAL else torch.bfloat16
     ys = [torch.empty(N, device=dev, dtype=out_dtype) for _ in Ws]
     kw = {"prologue": pro, "epilogue": epi, "ln": ln if pro == kd.LAYERNORM else None,
-          "conv": conv if pro == kd.CONV else None, "res": res if epi == kd.RESIDUAL else None,
+          "conv": conv if epi == kd.CONV_STATE else None, "res": res if epi == kd.RESIDUAL else None,
           "mem": mem if epi == kd.SILU_MUL else None}
     rows = []
     for cfg in candidates:
@@ -111,7 +114,7 @@ def sweep(name: str, N: int, K: int, pro: int, epi: int, candidates, ws) -> dict
         except Exception as e:  # noqa: BLE001 - a config that does not compile or fit is skipped
             print(f"  {name} {cfg}: {type(e).__name__}: {str(e)[:100]}", flush=True)
     rows.sort(reverse=True)
-    table = kd.config_for(N, K)
+    table = kd.config_for(N, K, pro)
     at_table = next((tb for tb, c in rows if c == table), None)
     del Ws
     return {"N": N, "K": K, "MB": N * K * 2 / 1e6, "best_TBps": rows[0][0], "best": rows[0][1],
@@ -159,6 +162,18 @@ def main() -> int:
               f"{row['table_TBps'] or float('nan'):.3f} ({time.perf_counter() - t0:.0f} s); top5 {row['top5']}",
               flush=True)
         (out / "decode-kernels.json").write_text(json.dumps(res, indent=1))
+    # the Mamba update kernel (dt_proj + state update + gate; 3.8B shapes: Di 5120, R 160, NS 16), 9 copies
+    Di, R, NS = 5120, 160, 16
+    mu = [(torch.randn(2 * Di, device="cuda", dtype=torch.bfloat16), torch.randn(Di, device="cuda", dtype=torch.bfloat16),
+           torch.randn(R + 2 * NS, device="cuda", dtype=torch.bfloat16),
+           torch.randn(Di, R, device="cuda", dtype=torch.bfloat16) * 0.1, torch.randn(Di, device="cuda", dtype=torch.bfloat16),
+           -torch.rand(Di, NS, device="cuda"), torch.ones(Di, device="cuda", dtype=torch.bfloat16),
+           torch.zeros(Di, NS, device="cuda"), torch.empty(Di, device="cuda", dtype=torch.bfloat16)) for _ in range(9)]
+    res["mamba_update_us"] = {}
+    for bd in (16, 32, 64):
+        ms = graph_ms(lambda bd=bd: [kd.mamba_update(*a, block_d=bd) for a in mu])
+        res["mamba_update_us"][bd] = ms / 9 * 1e3
+    print(f"mamba_update us by BLOCK_D: {res['mamba_update_us']}", flush=True)
     with torch.device("cuda"):
         model = SambaYForCausalLM(SambaYConfig())
     model = model.to(torch.bfloat16)
@@ -168,17 +183,21 @@ def main() -> int:
         if label == "best":
             for name in names:
                 r = res["shapes"][name]
-                kd.CONFIGS[(r["N"], r["K"])] = tuple(r["best"])
+                kd.CONFIGS[(r["N"], r["K"], PROJECTIONS[name][2])] = tuple(r["best"])
         ms, n = step_ms(model, args.context)
         res[f"step_{label}"] = {"ms": ms, "kernels": n, "weights_GB": weights / 1e9,
                                 "weight_roofline_fraction": weights / (res["copy_bandwidth_TBps"] * 1e12) * 1e3 / ms}
         print(f"whole step, {label} configs: {ms:.3f} ms/token, {n} kernels, weights alone at the copy rate "
               f"{res[f'step_{label}']['weight_roofline_fraction']:.1%}", flush=True)
         (out / "decode-kernels.json").write_text(json.dumps(res, indent=1))
+    best = [[res["shapes"][n]["N"], res["shapes"][n]["K"], PROJECTIONS[n][2], list(res["shapes"][n]["best"])]
+            for n in names]
+    (out / "best-configs.json").write_text(json.dumps(best))  # for SAMBAY_DECODE_CONFIGS
     print("suggested CONFIGS:")
     for name in names:
         r = res["shapes"][name]
-        print(f"    ({r['N']}, {r['K']}): {tuple(r['best'])},  # {name}: {r['best_TBps']:.2f} TB/s")
+        print(f"    ({r['N']}, {r['K']}, prologue {PROJECTIONS[name][2]}): {tuple(r['best'])},  # {name}: "
+              f"{r['best_TBps']:.2f} TB/s")
     return 0
 
 

@@ -8,8 +8,9 @@ the step is a chain of matrix-vector products, so this module writes it as exact
 =================  ==============================================================================================
 layer              kernels (prologue -> projection -> epilogue)
 =================  ==============================================================================================
-Mamba              LayerNorm -> in_proj; conv -> x_proj; :func:`~.triton_decode_kernels.mamba_update` (dt_proj,
-                   softplus, state update, gate); out_proj -> residual
+Mamba              LayerNorm -> in_proj -> causal conv + silu, conv state shifted; x_proj;
+                   :func:`~.triton_decode_kernels.mamba_update` (dt_proj, softplus, state update, gate);
+                   out_proj -> residual
 attention          LayerNorm -> Wqkv (+bias) -> K/V cache row; the two kernels of :mod:`.triton_attention`;
                    out_proj (+bias) -> residual (cross-attention: Wqkv makes queries only, reads the shared K/V)
 GMU                LayerNorm -> in_proj -> silu * memory; out_proj -> residual
@@ -98,14 +99,15 @@ class TritonDecode:
                 st = self.slots.layers[i]
                 Di = mixer.d_inner
                 conv_state, conv_w = st.conv[0], mixer.conv1d.weight[:, 0, :]
+                xc = torch.empty(Di, device=dev, dtype=dt)
                 xz = P(x, mixer.in_proj.weight, torch.empty(2 * Di, device=dev, dtype=dt), ws,
-                       prologue=kd.LAYERNORM, ln=ln)
-                xp = P(xz, mixer.x_proj.weight, torch.empty(mixer.x_proj.weight.shape[0], device=dev, dtype=dt),
-                       ws, prologue=kd.CONV, conv=(conv_state, conv_w, mixer.conv1d.bias))
+                       prologue=kd.LAYERNORM, ln=ln, epilogue=kd.CONV_STATE,
+                       conv=(conv_state, conv_w, mixer.conv1d.bias, xc))
+                xp = P(xc, mixer.x_proj.weight, torch.empty(mixer.x_proj.weight.shape[0], device=dev, dtype=dt), ws)
                 y = torch.empty(Di, device=dev, dtype=dt)
                 gated = torch.empty(Di, device=dev, dtype=dt) if mixer.is_memory else None
-                kd.mamba_update(xz, xp, conv_state, conv_w, mixer.conv1d.bias, mixer.dt_proj.weight,
-                                mixer.dt_proj.bias, self._A[i], mixer.D, st.ssm[0], y, gated)
+                kd.mamba_update(xz, xc, xp, mixer.dt_proj.weight, mixer.dt_proj.bias, self._A[i], mixer.D,
+                                st.ssm[0], y, gated)
                 x = P(y if gated is None else gated, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32),
                       ws, epilogue=kd.RESIDUAL, res=x)
                 if gated is not None:

@@ -9,13 +9,14 @@ with its producer and consumer inside:
 :func:`projection` ``y = epilogue(prologue(x) @ W^T + bias)`` for one row x, W [N, K] contiguous, where
 
 * prologue (what the K inputs are): ``PLAIN`` x itself; ``LAYERNORM`` LayerNorm(x.to(W.dtype)) with the statistics
-  computed by every program from x (fp32 residual stream [K], L2/L1-resident), so no LayerNorm kernel runs;
-  ``SWIGLU`` silu(gate) * up of x = [gate | up] (the MLP's fc2); ``CONV`` silu(causal conv) of the Mamba mixer's x
-  half of in_proj, from the conv state's last K-1 inputs (Mamba's x_proj; the state is not written here);
+  computed by every program from x (fp32 residual stream [K], L2/L1-resident: one load of the whole row), so no
+  LayerNorm kernel runs; ``SWIGLU`` silu(gate) * up of x = [gate | up] (the MLP's fc2);
 * epilogue (what happens to the N outputs, rounded once to W.dtype): ``STORE`` into y (any float dtype: the LM
   head writes fp32 logits holding W.dtype values); ``RESIDUAL`` y = res + out in fp32 (the residual stream update,
   into a new buffer: y must not be res); ``SILU_MUL`` silu(out) * mem (the GMU gate); ``KV`` STORE, and the key and value
-  columns also written into the K/V cache row of this token's position (the attention's Wqkv).
+  columns also written into the K/V cache row of this token's position (the attention's Wqkv); ``CONV_STATE``
+  STORE, and for the first Di columns (the Mamba mixer's x) the causal conv over [state[1:], x] + bias, silu,
+  written to a second output, with the conv state shifted by one and x appended (Mamba's in_proj).
 
 Programs own BLOCK_N outputs and one of SPLIT slices of K. With SPLIT > 1 each program writes fp32 partial sums
 to a workspace and counts itself in on an atomic counter per column tile; the last program of a tile sums the
@@ -23,9 +24,9 @@ SPLIT partials in slice order (so results are bitwise reproducible), resets the 
 With :data:`PDL` (Hopper and newer) a kernel is launched with Programmatic Dependent Launch: it issues its first
 weight-tile load, then waits (``gdc_wait``) for the previous kernel's results.
 
-:func:`mamba_update` the rest of the Mamba decode update in one kernel: dt_proj + softplus, the causal conv
-(recomputed from the state, which it shifts and writes), the selective state update, D skip and the gate; for the
-memory layer it also writes the ungated output (the GMUs' memory).
+:func:`mamba_update` the rest of the Mamba decode update after x_proj in one kernel: dt_proj + softplus, the
+selective state update, D skip and the gate; for the memory layer it also writes the ungated output (the GMUs'
+memory).
 
 Rounding points are the model's: LayerNorm / SwiGLU / conv outputs, dt and every projection output rounded to the
 model dtype, statistics, gates and the state update in fp32. Triton is imported only where available; this module
@@ -33,6 +34,8 @@ imports on machines without it (:data:`AVAILABLE` False, the functions raise).
 """
 
 from __future__ import annotations
+
+import os
 
 import torch
 
@@ -45,31 +48,55 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 AVAILABLE = triton is not None
 
-PLAIN, LAYERNORM, SWIGLU, CONV = 0, 1, 2, 3
-STORE, RESIDUAL, SILU_MUL, KV = 0, 1, 2, 3
+PLAIN, LAYERNORM, SWIGLU = 0, 1, 2
+STORE, RESIDUAL, SILU_MUL, KV, CONV_STATE = 0, 1, 2, 3, 4
 
 # Launch with Programmatic Dependent Launch (Hopper+). Set by :class:`.triton_decode.TritonDecode` from the device.
 PDL = False
 
 # (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) for the released 3.8B shapes (bench/bench_decode_kernels.py on an
 # H100); other shapes take :func:`config_for`'s rule.
-CONFIGS: dict[tuple[int, int], tuple[int, int, int, int]] = {
-    (20480, 2560): (8, 512, 1, 4),     # mlp.fc1, LAYERNORM
-    (2560, 10240): (4, 512, 2, 4),     # mlp.fc2, SWIGLU + RESIDUAL
-    (10240, 2560): (4, 512, 1, 4),     # mamba.in_proj, LAYERNORM
-    (2560, 5120): (8, 512, 2, 8),      # mamba.out_proj / gmu.out_proj, RESIDUAL
-    (5120, 2560): (16, 256, 2, 8),     # attn.Wqkv (KV) / gmu.in_proj (SILU_MUL), LAYERNORM
-    (2560, 2560): (8, 256, 2, 4),      # attn.out_proj (RESIDUAL) / cross-attention Wq (LAYERNORM)
-    (192, 5120): (4, 128, 8, 8),       # mamba.x_proj, CONV
-    (200064, 2560): (4, 512, 1, 4),    # lm_head, LAYERNORM
+CONFIGS: dict[tuple[int, ...], tuple[int, int, int, int]] = {
+    (20480, 2560): (16, 256, 1, 4),    # mlp.fc1, LAYERNORM
+    (2560, 10240): (8, 1024, 1, 8),    # mlp.fc2, SWIGLU + RESIDUAL
+    (10240, 2560): (16, 256, 1, 4),    # mamba.in_proj, LAYERNORM + CONV_STATE
+    (2560, 5120): (8, 1024, 1, 8),     # mamba.out_proj / gmu.out_proj, RESIDUAL
+    (5120, 2560): (8, 512, 1, 4),      # attn.Wqkv (KV) / gmu.in_proj (SILU_MUL), LAYERNORM
+    (2560, 2560): (8, 1024, 1, 8),     # attn.out_proj, RESIDUAL
+    (2560, 2560, LAYERNORM): (4, 512, 1, 4),  # cross-attention Wq
+    (192, 5120): (4, 128, 8, 4),       # mamba.x_proj
+    (200064, 2560): (8, 512, 1, 4),    # lm_head, LAYERNORM
 }
+# a key (N, K, prologue) takes precedence over (N, K)
 
 
-def config_for(N: int, K: int) -> tuple[int, int, int, int]:
-    """(BLOCK_N, BLOCK_K, SPLIT, num_warps) for W [N, K]: the table's entry, else 8 rows a program, K in 512-wide
+def load_configs(path: str) -> int:
+    """Merge tile configs measured on this machine's GPU into :data:`CONFIGS`: a JSON list of
+    ``[N, K, prologue or null, [BLOCK_N, BLOCK_K, SPLIT, num_warps]]`` as ``bench/bench_decode_kernels.py`` writes
+    it (``best-configs.json``). Returns the number of entries. Read at import from the file named by the
+    environment variable ``SAMBAY_DECODE_CONFIGS``, when set."""
+    import json
+
+    with open(path) as f:
+        rows = json.load(f)
+    for row in rows:
+        N, K, prologue, cfg = row
+        bn, bk, split, warps = (int(v) for v in cfg)
+        if min(bn, bk, split, warps) < 1 or bn & (bn - 1) or bk & (bk - 1) or split > 8:
+            raise ValueError(f"bad tile config {row!r} in {path}")
+        CONFIGS[(int(N), int(K)) if prologue is None else (int(N), int(K), int(prologue))] = (bn, bk, split, warps)
+    return len(rows)
+
+
+if os.environ.get("SAMBAY_DECODE_CONFIGS"):
+    load_configs(os.environ["SAMBAY_DECODE_CONFIGS"])
+
+
+def config_for(N: int, K: int, prologue: int = PLAIN) -> tuple[int, int, int, int]:
+    """(BLOCK_N, BLOCK_K, SPLIT, num_warps) for W [N, K] with this prologue: the table's entry, else 8 rows a program, K in 512-wide
     chunks, K split in up to 8 slices while fewer than ~2 programs per SM of an H100 would run. BLOCK_K and SPLIT
     shrink for small K (SPLIT * BLOCK_K never exceeds K's next power of two)."""
-    cfg = CONFIGS.get((N, K))
+    cfg = CONFIGS.get((N, K, prologue), CONFIGS.get((N, K)))
     if cfg is None:
         bn, bk, warps = 8, 512, 4
         tiles = -(-N // bn)
@@ -94,8 +121,8 @@ if triton is not None:
         return v / (1.0 + tl.exp(-v))
 
     @triton.jit
-    def _operand(x_ptr, lnw_ptr, lnb_ptr, cs_ptr, cw_ptr, cb_ptr, mean, rstd, rk, kmask, K_IN,
-                 PROLOGUE: tl.constexpr, HAS_LNB: tl.constexpr, KC: tl.constexpr, DT: tl.constexpr):
+    def _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K_IN, PROLOGUE: tl.constexpr,
+                 HAS_LNB: tl.constexpr, DT: tl.constexpr):
         """The fp32 operand [BLOCK_K] for input columns rk (0 where masked)."""
         if PROLOGUE == 1:  # LayerNorm, rounded to the model dtype
             xv = tl.load(x_ptr + rk, mask=kmask, other=0.0).to(DT).to(tl.float32)
@@ -107,14 +134,6 @@ if triton is not None:
             a = tl.load(x_ptr + rk, mask=kmask, other=0.0).to(tl.float32)
             u = tl.load(x_ptr + K_IN + rk, mask=kmask, other=0.0).to(tl.float32)
             v = (_silu(a) * u).to(DT).to(tl.float32)
-        elif PROLOGUE == 3:  # causal conv over [state[1:], x] + bias, silu, rounded
-            acc = tl.load(cb_ptr + rk, mask=kmask, other=0.0).to(tl.float32)
-            for j in tl.static_range(KC - 1):
-                tap = tl.load(cs_ptr + rk * KC + j + 1, mask=kmask, other=0.0).to(tl.float32)
-                acc += tap * tl.load(cw_ptr + rk * KC + j, mask=kmask, other=0.0).to(tl.float32)
-            xv = tl.load(x_ptr + rk, mask=kmask, other=0.0).to(tl.float32)
-            acc += xv * tl.load(cw_ptr + rk * KC + KC - 1, mask=kmask, other=0.0).to(tl.float32)
-            v = _silu(acc).to(DT).to(tl.float32)
         else:
             v = tl.load(x_ptr + rk, mask=kmask, other=0.0).to(tl.float32)
         return tl.where(kmask, v, 0.0)
@@ -132,8 +151,8 @@ if triton is not None:
 
     @triton.jit
     def _epilogue(out, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q, kv_k, ring,
-                  k_sh, k_sr, v_sh, v_sr, EPILOGUE: tl.constexpr, HAS_BIAS: tl.constexpr, HEAD_D: tl.constexpr,
-                  DT: tl.constexpr):
+                  k_sh, k_sr, v_sh, v_sr, cs_ptr, cw_ptr, cb_ptr, EPILOGUE: tl.constexpr, HAS_BIAS: tl.constexpr,
+                  HEAD_D: tl.constexpr, KC: tl.constexpr, KCP: tl.constexpr, DT: tl.constexpr):
         """out [BLOCK_N] fp32 full sums for columns rn -> bias, one rounding to DT, then the epilogue's stores."""
         if HAS_BIAS:
             out += tl.load(bias_ptr + rn, mask=nmask, other=0.0).to(tl.float32)
@@ -156,14 +175,28 @@ if triton is not None:
                 vv = rn - kv_q - kv_k
                 vmask = nmask & (vv >= 0)
                 tl.store(vc_ptr + (vv // (2 * HEAD_D)) * v_sh + p * v_sr + vv % (2 * HEAD_D), r, mask=vmask)
+            if EPILOGUE == 4:  # Mamba in_proj: columns < kv_k are the conv's inputs x: conv, silu, shift the state
+                cm = nmask & (rn < kv_k)
+                j = tl.arange(0, KCP)
+                tm = cm[:, None] & (j >= 1)[None, :] & (j < KC)[None, :]
+                taps = tl.load(cs_ptr + rn[:, None] * KC + j[None, :], mask=tm, other=0.0)  # state[:, 1:]
+                wsh = tl.load(cw_ptr + rn[:, None] * KC + (j - 1)[None, :], mask=tm, other=0.0)  # w[:, j - 1]
+                acc = tl.sum(taps.to(tl.float32) * wsh.to(tl.float32), 1)
+                acc += tl.load(cb_ptr + rn, mask=cm, other=0.0).to(tl.float32)
+                acc += r.to(tl.float32) * tl.load(cw_ptr + rn * KC + KC - 1, mask=cm, other=0.0).to(tl.float32)
+                tl.store(mem_ptr + rn, _silu(acc).to(DT), mask=cm)
+                tl.debug_barrier()  # every thread holding a copy of the state has read it before any shifts it
+                tl.store(cs_ptr + rn[:, None] * KC + (j - 1)[None, :], taps, mask=tm)
+                tl.store(cs_ptr + rn * KC + KC - 1, r.to(cs_ptr.dtype.element_ty), mask=cm)
 
     @triton.jit
     def _projection_kernel(x_ptr, w_ptr, bias_ptr, lnw_ptr, lnb_ptr, cs_ptr, cw_ptr, cb_ptr, y_ptr, res_ptr,
                            mem_ptr, kc_ptr, vc_ptr, pos_ptr, ws_ptr, cnt_ptr, N, K, eps, kv_q, kv_k, ring,
                            k_sh, k_sr, v_sh, v_sr,
                            PROLOGUE: tl.constexpr, EPILOGUE: tl.constexpr, HAS_BIAS: tl.constexpr,
-                           HAS_LNB: tl.constexpr, KC: tl.constexpr, HEAD_D: tl.constexpr, BLOCK_N: tl.constexpr,
-                           BLOCK_K: tl.constexpr, SPLIT: tl.constexpr, EVEN_K: tl.constexpr, PDL: tl.constexpr):
+                           HAS_LNB: tl.constexpr, KC: tl.constexpr, KCP: tl.constexpr, HEAD_D: tl.constexpr,
+                           BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SPLIT: tl.constexpr, EVEN_K: tl.constexpr,
+                           KP: tl.constexpr, PDL: tl.constexpr):
         DT: tl.constexpr = w_ptr.dtype.element_ty
         pid_n = tl.program_id(0)
         pid_k = tl.program_id(1)
@@ -181,32 +214,41 @@ if triton is not None:
         rstd = 0.0
         if PROLOGUE == 1:  # LayerNorm statistics of the DT-rounded x, one pass shifted by x[0]
             c = tl.load(x_ptr).to(DT).to(tl.float32)
-            s1 = tl.zeros([BLOCK_K], dtype=tl.float32)
-            s2 = tl.zeros([BLOCK_K], dtype=tl.float32)
-            for k in range(0, K, BLOCK_K):
-                ks = k + tl.arange(0, BLOCK_K)
+            if KP > 0:  # the whole row in one load (KP = K's next power of two)
+                ks = tl.arange(0, KP)
                 xv = tl.load(x_ptr + ks, mask=ks < K, other=0.0).to(DT).to(tl.float32)
                 dv = tl.where(ks < K, xv - c, 0.0)
-                s1 += dv
-                s2 += dv * dv
-            mu = tl.sum(s1, 0) / K
-            var = tl.maximum(tl.sum(s2, 0) / K - mu * mu, 0.0)
+                s1 = tl.sum(dv, 0)
+                s2 = tl.sum(dv * dv, 0)
+            else:
+                a1 = tl.zeros([BLOCK_K], dtype=tl.float32)
+                a2 = tl.zeros([BLOCK_K], dtype=tl.float32)
+                for k in range(0, K, BLOCK_K):
+                    ks = k + tl.arange(0, BLOCK_K)
+                    xv = tl.load(x_ptr + ks, mask=ks < K, other=0.0).to(DT).to(tl.float32)
+                    dv = tl.where(ks < K, xv - c, 0.0)
+                    a1 += dv
+                    a2 += dv * dv
+                s1 = tl.sum(a1, 0)
+                s2 = tl.sum(a2, 0)
+            mu = s1 / K
+            var = tl.maximum(s2 / K - mu * mu, 0.0)
             mean = c + mu
             rstd = 1.0 / tl.sqrt_rn(var + eps)
-        acc = w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, cs_ptr, cw_ptr, cb_ptr, mean, rstd, rk, kmask,
-                                          K, PROLOGUE, HAS_LNB, KC, DT)[None, :]
+        acc = w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
+                                          HAS_LNB, DT)[None, :]
         for k in range(k_lo + BLOCK_K, k_hi, BLOCK_K):
             rk = k + tl.arange(0, BLOCK_K)
             kmask = rk < k_hi
             w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)
-            acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, cs_ptr, cw_ptr, cb_ptr, mean, rstd, rk,
-                                               kmask, K, PROLOGUE, HAS_LNB, KC, DT)[None, :]
+            acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
+                                               HAS_LNB, DT)[None, :]
         out = tl.sum(acc, 1)  # [BLOCK_N]
         if PDL:
             tl.extra.cuda.gdc_launch_dependents()
         if SPLIT == 1:
             _epilogue(out, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q, kv_k,
-                      ring, k_sh, k_sr, v_sh, v_sr, EPILOGUE, HAS_BIAS, HEAD_D, DT)
+                      ring, k_sh, k_sr, v_sh, v_sr, cs_ptr, cw_ptr, cb_ptr, EPILOGUE, HAS_BIAS, HEAD_D, KC, KCP, DT)
         else:
             tl.store(ws_ptr + pid_k * N + rn, out, mask=nmask)
             tl.debug_barrier()  # every thread's partial is written before the count (release)
@@ -217,13 +259,12 @@ if triton is not None:
                     full += tl.load(ws_ptr + s * N + rn, mask=nmask, other=0.0, cache_modifier=".cg")
                 tl.atomic_xchg(cnt_ptr + pid_n, 0)  # ready for the next call (CUDA-graph replays reuse it)
                 _epilogue(full, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q, kv_k,
-                          ring, k_sh, k_sr, v_sh, v_sr, EPILOGUE, HAS_BIAS, HEAD_D, DT)
+                          ring, k_sh, k_sr, v_sh, v_sr, cs_ptr, cw_ptr, cb_ptr, EPILOGUE, HAS_BIAS, HEAD_D, KC, KCP, DT)
 
     @triton.jit
-    def _mamba_update_kernel(xz_ptr, xp_ptr, cs_ptr, cw_ptr, cb_ptr, wdt_ptr, dtb_ptr, a_ptr, d_ptr, ssm_ptr,
-                             y_ptr, g_ptr, Di, R, NS,
-                             KC: tl.constexpr, KCP: tl.constexpr, BLOCK_D: tl.constexpr, RP: tl.constexpr, NP: tl.constexpr,
-                             MEMORY: tl.constexpr, PDL: tl.constexpr):
+    def _mamba_update_kernel(xz_ptr, xc_ptr, xp_ptr, wdt_ptr, dtb_ptr, a_ptr, d_ptr, ssm_ptr, y_ptr, g_ptr, Di, R,
+                             NS, BLOCK_D: tl.constexpr, RP: tl.constexpr, NP: tl.constexpr, MEMORY: tl.constexpr,
+                             PDL: tl.constexpr):
         DT: tl.constexpr = wdt_ptr.dtype.element_ty
         d = tl.program_id(0) * BLOCK_D + tl.arange(0, BLOCK_D)
         dm = d < Di
@@ -243,27 +284,16 @@ if triton is not None:
         dt = tl.sum(wdt.to(tl.float32) * dt_low[None, :], 1).to(DT).to(tl.float32)  # dt_proj, rounded
         v = dt + tl.load(dtb_ptr + d, mask=dm, other=0.0).to(tl.float32)
         delta = tl.where(v > 20.0, v, tl.where(v < -15.0, tl.exp(v), tl.log(1.0 + tl.exp(v))))  # softplus
-        # causal conv of [state[1:], x]: the output, and the state shifted by one with x appended
-        j = tl.arange(0, KCP)
-        cmask = dm[:, None] & (j >= 1)[None, :] & (j < KC)[None, :]
-        taps = tl.load(cs_ptr + d[:, None] * KC + j[None, :], mask=cmask, other=0.0)  # state[:, 1:] in columns 1..
-        wsh = tl.load(cw_ptr + d[:, None] * KC + (j - 1)[None, :], mask=cmask, other=0.0)  # w[:, j - 1]
-        xin = tl.load(xz_ptr + d, mask=dm, other=0.0)
-        acc = tl.sum(taps.to(tl.float32) * wsh.to(tl.float32), 1) + tl.load(cb_ptr + d, mask=dm, other=0.0).to(
-            tl.float32)
-        acc += xin.to(tl.float32) * tl.load(cw_ptr + d * KC + KC - 1, mask=dm, other=0.0).to(tl.float32)
-        xc = _silu(acc).to(DT).to(tl.float32)
-        tl.debug_barrier()  # every thread holding a copy of the state has read it before any shifts it
-        tl.store(cs_ptr + d[:, None] * KC + (j - 1)[None, :], taps, mask=cmask)
-        tl.store(cs_ptr + d * KC + KC - 1, xin.to(cs_ptr.dtype.element_ty), mask=dm)
+        xc = tl.load(xc_ptr + d, mask=dm, other=0.0).to(tl.float32)
         # selective state update (fp32 state [Di, NS])
         sp = ssm_ptr + d[:, None] * NS + n[None, :]
         smask = dm[:, None] & nm[None, :]
         s = tl.load(sp, mask=smask, other=0.0)
-        tl.debug_barrier()
+        tl.debug_barrier()  # every thread holding a copy of the state has read it before it is written
         s = tl.exp(delta[:, None] * A) * s + (delta * xc)[:, None] * Bv[None, :]
         tl.store(sp, s, mask=smask)
-        y = tl.sum(tl.where(smask, s * Cv[None, :], 0.0), 1) + tl.load(d_ptr + d, mask=dm, other=0.0).to(tl.float32) * xc
+        y = tl.sum(tl.where(smask, s * Cv[None, :], 0.0), 1)
+        y += tl.load(d_ptr + d, mask=dm, other=0.0).to(tl.float32) * xc
         z = tl.load(xz_ptr + Di + d, mask=dm, other=0.0).to(tl.float32)
         if PDL:
             tl.extra.cuda.gdc_launch_dependents()
@@ -291,27 +321,36 @@ def _need() -> None:
 
 def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Workspace, *,
                prologue: int = PLAIN, epilogue: int = STORE, bias: torch.Tensor | None = None,
-               ln: torch.nn.LayerNorm | None = None, conv: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
-               res: torch.Tensor | None = None, mem: torch.Tensor | None = None,
+               ln: torch.nn.LayerNorm | None = None, res: torch.Tensor | None = None, mem: torch.Tensor | None = None,
                kv: tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, int, int] | None = None,
+               conv: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
                config: tuple[int, int, int, int] | None = None) -> torch.Tensor:
     """y = epilogue(prologue(x) @ weight^T + bias) for one row (see the module docstring); returns y.
 
-    x: [K] input (LAYERNORM: the fp32 residual stream; SWIGLU: [2K] = [gate | up]; CONV: the x half of in_proj);
-    weight [N, K] contiguous; y [N] output (RESIDUAL: fp32, not `res`); bias [N]; ln the LayerNorm;
-    conv = (state [Di, KC] of this slot, weight [Di, KC], bias [Di]); res [N] fp32; mem [N]; kv = (k cache of this
-    slot [Hkv, R, D], v cache [Hkv/2, R, 2D], pos [1] int64, first key column, key columns, ring size or 0)."""
+    x: [K] input (LAYERNORM: the fp32 residual stream; SWIGLU: [2K] = [gate | up]); weight [N, K] contiguous;
+    y [N] output (RESIDUAL: fp32, not `res`); bias [N]; ln the LayerNorm; res [N] fp32 (RESIDUAL); mem [N]
+    (SILU_MUL); kv = (k cache of this slot [Hkv, R, D], v cache [Hkv/2, R, 2D], pos [1] int64, first key column,
+    key columns, ring size or 0) (KV); conv = (state [Di, KC] of this slot, weight [Di, KC], bias [Di], out [Di])
+    (CONV_STATE: columns [0, Di) of y are the conv's inputs; out gets silu(conv), the state is shifted)."""
     _need()
     N, K = weight.shape
     if res is not None and res.data_ptr() == y.data_ptr():
         raise ValueError("the residual update writes a new buffer: y must not be res")
-    bn, bk, split, warps = config or config_for(N, K)
+    need = {RESIDUAL: res, SILU_MUL: mem, KV: kv, CONV_STATE: conv}
+    if epilogue in need and need[epilogue] is None or prologue == LAYERNORM and ln is None:
+        raise ValueError("the prologue / epilogue needs its operand (ln, res, mem, kv or conv)")
+    bn, bk, split, warps = config or config_for(N, K, prologue)
     if split > 1 and (ws.counters.numel() < -(-N // bn) or ws.partials.numel() < split * N):
         raise ValueError(f"workspace too small for {N} outputs in {split} slices")
     dummy = weight
-    cs, cw, cb = conv if conv is not None else (dummy, dummy, dummy)
+    cs, cw, cb, conv_out = conv if conv is not None else (dummy, dummy, dummy, dummy)
     kc, vc, pos, kv_q, kv_k, ring = kv if kv is not None else (dummy, dummy, dummy, 0, 0, 0)
+    if conv is not None:
+        kv_k = cs.shape[0]  # the conv's channels: columns [0, Di)
+        mem = conv_out
     head_d = kc.shape[-1] if kv is not None else 16
+    kc_ = cs.shape[-1] if conv is not None else 4
+    kp = triton.next_power_of_2(K)
     extra = {"launch_pdl": True} if PDL else {}
     _projection_kernel[(triton.cdiv(N, bn), split)](
         x, weight, dummy if bias is None else bias, dummy if ln is None else ln.weight,
@@ -321,27 +360,26 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
         kc.stride(0) if kv is not None else 0, kc.stride(1) if kv is not None else 0,
         vc.stride(0) if kv is not None else 0, vc.stride(1) if kv is not None else 0,
         PROLOGUE=prologue, EPILOGUE=epilogue, HAS_BIAS=bias is not None,
-        HAS_LNB=ln is not None and ln.bias is not None, KC=cs.shape[-1] if conv is not None else 4, HEAD_D=head_d,
-        BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, PDL=PDL, num_warps=warps, **extra)
+        HAS_LNB=ln is not None and ln.bias is not None, KC=kc_, KCP=triton.next_power_of_2(kc_), HEAD_D=head_d,
+        BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0, PDL=PDL,
+        num_warps=warps, **extra)
     return y
 
 
-def mamba_update(xz: torch.Tensor, xp: torch.Tensor, conv_state: torch.Tensor, conv_weight: torch.Tensor,
-                 conv_bias: torch.Tensor, dt_weight: torch.Tensor, dt_bias: torch.Tensor, A: torch.Tensor,
-                 D: torch.Tensor, ssm: torch.Tensor, y: torch.Tensor, gated: torch.Tensor | None = None,
-                 block_d: int = 64) -> None:
-    """The Mamba decode update after x_proj, for one slot, in place.
+def mamba_update(xz: torch.Tensor, xc: torch.Tensor, xp: torch.Tensor, dt_weight: torch.Tensor,
+                 dt_bias: torch.Tensor, A: torch.Tensor, D: torch.Tensor, ssm: torch.Tensor, y: torch.Tensor,
+                 gated: torch.Tensor | None = None, block_d: int = 32) -> None:
+    """The Mamba decode update after x_proj, for one slot: dt_proj, softplus, the state update, D skip, the gate.
 
-    xz [2 Di] (in_proj output: [x | z], model dtype); xp [R + 2 NS] (x_proj output: [dt | B | C]); conv_state
-    [Di, KC] (shifted, x appended); conv_weight [Di, KC]; conv_bias [Di]; dt_weight [Di, R]; dt_bias [Di]; A [Di, NS]
-    fp32 (-exp(A_log)); D [Di]; ssm [Di, NS] fp32 (updated). Writes y [Di] = (C.s + D x) * silu(z), or, with `gated`
-    (the memory layer), y = C.s + D x ungated and gated = silu(z) * y, all in the model dtype."""
+    xz [2 Di] (in_proj output: [x | z], model dtype; only z is read); xc [Di] silu(conv) of x (the CONV_STATE
+    epilogue's output); xp [R + 2 NS] (x_proj output: [dt | B | C]); dt_weight [Di, R]; dt_bias [Di]; A [Di, NS]
+    fp32 (-exp(A_log)); D [Di]; ssm [Di, NS] fp32 (updated in place). Writes y [Di] = (C.s + D xc) * silu(z), or,
+    with `gated` (the memory layer), y = C.s + D xc ungated and gated = silu(z) * y, in the model dtype."""
     _need()
     Di, NS = A.shape
     R = dt_weight.shape[1]
     extra = {"launch_pdl": True} if PDL else {}
     _mamba_update_kernel[(triton.cdiv(Di, block_d),)](
-        xz, xp, conv_state, conv_weight, conv_bias, dt_weight, dt_bias, A, D, ssm, y,
-        y if gated is None else gated, Di, R, NS, KC=conv_state.shape[-1], KCP=triton.next_power_of_2(conv_state.shape[-1]), BLOCK_D=block_d,
+        xz, xc, xp, dt_weight, dt_bias, A, D, ssm, y, y if gated is None else gated, Di, R, NS, BLOCK_D=block_d,
         RP=triton.next_power_of_2(R), NP=triton.next_power_of_2(NS), MEMORY=gated is not None, PDL=PDL,
         num_warps=4, **extra)

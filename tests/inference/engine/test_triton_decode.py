@@ -73,7 +73,7 @@ def _ln(K: int, dtype: torch.dtype, seed: int) -> torch.nn.LayerNorm:
 
 # (N, K, dtype, config or None): small odd shapes with forced split-K configs (the fix-up path), and the 3.8B
 # shapes with their table configs
-SMALL = [(37, 96, FP32, (4, 32, 2, 4)), (37, 96, FP32, None), (100, 200, BF16, (8, 64, 4, 4)),
+SMALL = [(38, 96, FP32, (4, 32, 2, 4)), (38, 96, FP32, None), (100, 200, BF16, (8, 64, 4, 4)),
          (64, 128, BF16, (16, 16, 8, 4)), (64, 128, FP32, (8, 64, 1, 4))]
 BIG = [(20480, 2560, BF16, None), (10240, 2560, BF16, None), (5120, 2560, BF16, None), (2560, 2560, BF16, None),
        (2560, 10240, BF16, None), (2560, 5120, BF16, None), (192, 5120, BF16, None)]
@@ -84,7 +84,7 @@ SHAPES = [pytest.param(*s, id=f"{s[0]}x{s[1]}-{str(s[2])[6:]}-{s[3]}", marks=[bf
 
 @pytest.mark.parametrize("N,K,dtype,config", SHAPES)
 @pytest.mark.parametrize("mode", ["layernorm_store", "plain_residual", "swiglu_residual", "layernorm_silu_mul",
-                                  "conv_store"])
+                                  "layernorm_conv_state"])
 def test_projection_modes(N, K, dtype, config, mode):
     ws = kd.Workspace(max(N, 64), torch.device(DEV))
     W = _randn(N, K, dtype=dtype, seed=1, scale=K ** -0.5)
@@ -125,20 +125,24 @@ def test_projection_modes(N, K, dtype, config, mode):
         h = ln(x.to(dtype))
         ref = (F.silu(lin(h, W).float()) * mem.float()).to(dtype)
         exact = F.silu(lin(h.to(c64), W.to(c64))) * mem.to(c64)
-    else:  # conv_store: x_proj of silu(conv([state[1:], x]))
-        KC = 4
-        x = _randn(K, dtype=dtype, seed=3)
-        state = _randn(K, KC, dtype=dtype, seed=7)
-        cw = _randn(K, KC, dtype=dtype, seed=8, scale=0.5)
-        cb = _randn(K, dtype=dtype, seed=9, scale=0.1)
+    else:  # Mamba in_proj: [x | z] out, silu(conv([state[1:], x])) of the first N/2 columns, the state shifted
+        KC, Di = 4, N // 2
+        x = _randn(K, seed=3, scale=2.0)
+        ln = _ln(K, dtype, 4)
+        state = _randn(Di, KC, dtype=dtype, seed=7)
+        cw = _randn(Di, KC, dtype=dtype, seed=8, scale=0.5)
+        cb = _randn(Di, dtype=dtype, seed=9, scale=0.1)
         before = state.clone()
-        y = kd.projection(x, W, torch.empty(N, device=DEV, dtype=dtype), ws, prologue=kd.CONV,
-                          conv=(state, cw, cb), config=config)
-        assert torch.equal(state, before)  # the state is the update kernel's to write
-        window = torch.cat([state[:, 1:], x[:, None]], dim=1).float()
-        h = F.silu((window * cw.float()).sum(-1) + cb.float()).to(dtype)
+        xc = torch.empty(Di, device=DEV, dtype=dtype)
+        y = kd.projection(x, W, torch.empty(N, device=DEV, dtype=dtype), ws, prologue=kd.LAYERNORM, ln=ln,
+                          epilogue=kd.CONV_STATE, conv=(state, cw, cb, xc), config=config)
+        h = ln(x.to(dtype))
         ref = lin(h, W)
         exact = lin(h.to(c64), W.to(c64))
+        window = torch.cat([before[:, 1:], y[:Di, None]], dim=1)  # the kernel's own x, so the check is exact
+        assert torch.equal(state, window)
+        conv = F.silu((window.to(c64) * cw.to(c64)).sum(-1) + cb.to(c64))
+        assert rel(xc, conv) < (1e-6 if dtype == FP32 else 8e-3)
     _check(y, ref, exact, dtype)
     assert torch.equal(ws.counters, torch.zeros_like(ws.counters))  # every split-K counter is back at 0
     if mode == "plain_residual":  # bitwise reproducible (split-K slices summed in a fixed order)
@@ -228,6 +232,7 @@ def test_step_replays_in_a_cuda_graph():
         pos.fill_(t)
         step(tok, pos, t + 1)
         ref(tok, pos, t + 1)
+    pos.fill_(3)  # warm-up and capture at the next position (the replays rewrite that K/V row)
     s = torch.cuda.Stream()
     s.wait_stream(torch.cuda.current_stream())
     snap_b = sb.mamba_snapshot(1)
