@@ -8,9 +8,10 @@ the step runs them, and the whole step with the table's tiles and with the best 
 For each projection of the released 3.8B model (weight shape and the prologue/epilogue it has in the step) it times
 a CUDA graph of a chain of distinct weight copies (more bytes than the 50 MB L2) with Programmatic Dependent
 Launch on Hopper, for a few candidate tile configs (BLOCK_N, BLOCK_K, SPLIT, num_warps), and reports the weight
-bandwidth of each (TB/s = weight bytes / time). Then it replays the whole :class:`TritonDecode` step (random bf16
-3.8B model, 2K-token context: K/V rows hold random values) with the table's configs and with the best configs,
-and prints the suggested table. The copy bandwidth (read + write) is measured in the same run.
+bandwidth of each (TB/s = weight bytes / time); the Mamba update kernel at three channel-block sizes. Then it
+replays the whole :class:`TritonDecode` step (random bf16 3.8B model, 2K-token context: K/V rows hold random
+values) with the table's configs, with the best configs, and with the best configs without the weight-tile
+prefetch (`triton_decode_kernels.PREFETCH`), and prints the suggested table. The copy bandwidth (read + write) is measured in the same run.
 """
 
 from __future__ import annotations
@@ -179,17 +180,19 @@ def main() -> int:
     model = model.to(torch.bfloat16)
     model.init_random(0).eval().requires_grad_(False)
     weights = sum(p.numel() for p in model.parameters()) * 2
-    for label in ("table", "best"):
+    for label in ("table", "best", "best_no_prefetch"):
         if label == "best":
             for name in names:
                 r = res["shapes"][name]
                 kd.CONFIGS[(r["N"], r["K"], PROJECTIONS[name][2])] = tuple(r["best"])
+        kd.PREFETCH = label != "best_no_prefetch"
         ms, n = step_ms(model, args.context)
         res[f"step_{label}"] = {"ms": ms, "kernels": n, "weights_GB": weights / 1e9,
                                 "weight_roofline_fraction": weights / (res["copy_bandwidth_TBps"] * 1e12) * 1e3 / ms}
         print(f"whole step, {label} configs: {ms:.3f} ms/token, {n} kernels, weights alone at the copy rate "
               f"{res[f'step_{label}']['weight_roofline_fraction']:.1%}", flush=True)
         (out / "decode-kernels.json").write_text(json.dumps(res, indent=1))
+    kd.PREFETCH = True
     best = [[res["shapes"][n]["N"], res["shapes"][n]["K"], PROJECTIONS[n][2], list(res["shapes"][n]["best"])]
             for n in names]
     (out / "best-configs.json").write_text(json.dumps(best))  # for SAMBAY_DECODE_CONFIGS

@@ -80,9 +80,28 @@ class DecodeStep:
             self._forward = self.forward
 
     @torch.inference_mode()
-    def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
+    def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int, out: torch.Tensor | None = None
+                 ) -> torch.Tensor:
+        """Logits [b, V]; with `out` ([b, V], the logits' dtype) written there and returned."""
         if self.direct is not None and tokens.shape[0] == 1:
-            return self.direct(tokens, pos, rows)
+            return self.direct(tokens, pos, rows, out=out)
+        logits = self._logits(tokens, pos, rows)
+        return logits if out is None else out.copy_(logits)
+
+    @torch.inference_mode()
+    def greedy(self, logits: torch.Tensor, next_tokens: torch.Tensor, tokens: torch.Tensor, pos: torch.Tensor
+               ) -> None:
+        """The pipelined greedy feedback for b slots: t = argmax(logits [b, V]) into next_tokens and tokens, pos
+        += 1 (one kernel for the Triton batch-1 step)."""
+        if self.direct is not None and logits.shape[0] == 1:
+            self.direct.greedy(logits, next_tokens, tokens, pos)
+            return
+        nxt = logits.argmax(dim=-1)
+        next_tokens.copy_(nxt)
+        tokens.copy_(nxt)
+        pos.add_(1)
+
+    def _logits(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
         valid_full = torch.arange(rows, device=tokens.device)[None, :] <= pos[:, None]  # [b, rows]
         if self.compiled:
             torch._dynamo.maybe_mark_dynamic(valid_full, 1)
@@ -240,11 +259,9 @@ class GraphRunner:
         return batch_bucket(n, self.max_batch), rows_bucket(max_pos + 1, self.slots.max_seq_len)
 
     def _body(self, b: int, rows: int) -> None:
-        self.logits[:b].copy_(self.step(self.tokens[:b], self.pos[:b], rows))
-        nxt = self.logits[:b].argmax(dim=-1)
-        self.next_tokens[:b].copy_(nxt)
-        self.tokens[:b].copy_(nxt)  # feedback for a launch without host inputs
-        self.pos[:b].add_(1)
+        self.step(self.tokens[:b], self.pos[:b], rows, out=self.logits[:b])
+        # greedy tokens, fed back for a launch without host inputs
+        self.step.greedy(self.logits[:b], self.next_tokens[:b], self.tokens[:b], self.pos[:b])
 
     def _capture(self, b: int, rows: int) -> torch.cuda.CUDAGraph:
         import time

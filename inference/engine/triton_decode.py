@@ -83,7 +83,9 @@ class TritonDecode:
         kd.PDL = dev.type == "cuda" and torch.cuda.get_device_capability(dev)[0] >= 9
 
     @torch.inference_mode()
-    def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int) -> torch.Tensor:
+    def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int, out: torch.Tensor | None = None
+                 ) -> torch.Tensor:
+        """-> logits [1, V] fp32 (written into `out` [1, V] fp32 when given, and returned)."""
         if tokens.shape != (1,) or pos.shape != (1,):
             raise ValueError(f"TritonDecode serves one slot: tokens {tuple(tokens.shape)}, pos {tuple(pos.shape)}")
         m, c, dt, ws, P = self.model.model, self.config, self.dtype, self.ws, kd.projection
@@ -138,7 +140,8 @@ class TritonDecode:
                         shared = cache
                 core = mixer.inner_cross_attn
                 o = triton_attention._launch(qkv[None], cache.k, cache.v, pos, visible, diff_lambda(mixer, dt),
-                                             core.subln.weight, core.subln.eps, 1.0 - core.lambda_init, H)
+                                             core.subln.weight, core.subln.eps, 1.0 - core.lambda_init, H,
+                                             counters=ws.counters)
                 x = P(o[0], mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
                       res=x, bias=mixer.out_proj.bias)
             mlp = layer.mlp
@@ -147,6 +150,12 @@ class TritonDecode:
             x = P(gu, mlp.fc2.weight, torch.empty(d, device=dev, dtype=f32), ws, prologue=kd.SWIGLU,
                   epilogue=kd.RESIDUAL, res=x)
         V = self.model.lm_head.weight.shape[0]
-        logits = P(x, self.model.lm_head.weight, torch.empty(V, device=dev, dtype=f32), ws, prologue=kd.LAYERNORM,
-                   ln=m.final_layernorm)
-        return logits[None]
+        if out is None:
+            out = torch.empty(1, V, device=dev, dtype=f32)
+        P(x, self.model.lm_head.weight, out[0], ws, prologue=kd.LAYERNORM, ln=m.final_layernorm)
+        return out
+
+    def greedy(self, logits: torch.Tensor, next_tokens: torch.Tensor, tokens: torch.Tensor, pos: torch.Tensor
+               ) -> None:
+        """argmax(logits [1, V]) into next_tokens[0] and tokens[0], pos[0] += 1, in one kernel."""
+        kd.greedy(logits[0], next_tokens, tokens, pos, self.ws)

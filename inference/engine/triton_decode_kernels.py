@@ -53,6 +53,8 @@ STORE, RESIDUAL, SILU_MUL, KV, CONV_STATE = 0, 1, 2, 3, 4
 
 # Launch with Programmatic Dependent Launch (Hopper+). Set by :class:`.triton_decode.TritonDecode` from the device.
 PDL = False
+# Load the next weight tile of a projection's K loop before using the current one (two tiles in flight per program).
+PREFETCH = True
 
 # (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) for the released 3.8B shapes (bench/bench_decode_kernels.py on an
 # H100); other shapes take :func:`config_for`'s rule.
@@ -196,7 +198,7 @@ if triton is not None:
                            PROLOGUE: tl.constexpr, EPILOGUE: tl.constexpr, HAS_BIAS: tl.constexpr,
                            HAS_LNB: tl.constexpr, KC: tl.constexpr, KCP: tl.constexpr, HEAD_D: tl.constexpr,
                            BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SPLIT: tl.constexpr, EVEN_K: tl.constexpr,
-                           KP: tl.constexpr, PDL: tl.constexpr):
+                           KP: tl.constexpr, PREFETCH: tl.constexpr, PDL: tl.constexpr):
         DT: tl.constexpr = w_ptr.dtype.element_ty
         pid_n = tl.program_id(0)
         pid_k = tl.program_id(1)
@@ -235,14 +237,29 @@ if triton is not None:
             var = tl.maximum(s2 / K - mu * mu, 0.0)
             mean = c + mu
             rstd = 1.0 / tl.sqrt_rn(var + eps)
-        acc = w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
-                                          HAS_LNB, DT)[None, :]
-        for k in range(k_lo + BLOCK_K, k_hi, BLOCK_K):
-            rk = k + tl.arange(0, BLOCK_K)
-            kmask = rk < k_hi
-            w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)
+        if PREFETCH:  # the next weight tile is loaded before this one is used: two tiles in flight a program
+            ntiles = tl.cdiv(k_hi - k_lo, BLOCK_K)
+            acc = tl.zeros([BLOCK_N, BLOCK_K], dtype=tl.float32)
+            for j in range(ntiles - 1):
+                rk_n = k_lo + (j + 1) * BLOCK_K + tl.arange(0, BLOCK_K)
+                kmask_n = rk_n < k_hi
+                w_n = _w_tile(w_ptr, rn, rk_n, nmask, kmask_n, K, EVEN_K)
+                acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
+                                                   HAS_LNB, DT)[None, :]
+                w = w_n
+                rk = rk_n
+                kmask = kmask_n
             acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
                                                HAS_LNB, DT)[None, :]
+        else:
+            acc = w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
+                                              HAS_LNB, DT)[None, :]
+            for k in range(k_lo + BLOCK_K, k_hi, BLOCK_K):
+                rk = k + tl.arange(0, BLOCK_K)
+                kmask = rk < k_hi
+                w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)
+                acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
+                                                   HAS_LNB, DT)[None, :]
         out = tl.sum(acc, 1)  # [BLOCK_N]
         if PDL:
             tl.extra.cuda.gdc_launch_dependents()
@@ -305,6 +322,33 @@ if triton is not None:
             tl.store(y_ptr + d, (y * _silu(z)).to(DT), mask=dm)
 
 
+    @triton.jit
+    def _greedy_kernel(x_ptr, V, val_ptr, idx_ptr, cnt_ptr, next_ptr, tok_ptr, pos_ptr, BLOCK: tl.constexpr,
+                       P: tl.constexpr, PDL: tl.constexpr):
+        """argmax of x [V] (first index of the maximum) into next[0] and tok[0]; pos[0] += 1. Each program reduces
+        BLOCK entries; the last to finish reduces the programs' results."""
+        pid = tl.program_id(0)
+        if PDL:
+            tl.extra.cuda.gdc_wait()
+        r = pid * BLOCK + tl.arange(0, BLOCK)
+        x = tl.load(x_ptr + r, mask=r < V, other=float("-inf"))
+        tl.store(val_ptr + pid, tl.max(x, 0))
+        tl.store(idx_ptr + pid, (pid * BLOCK + tl.argmax(x, 0)).to(tl.int32))
+        tl.debug_barrier()
+        done = tl.atomic_add(cnt_ptr, 1, sem="acq_rel")
+        if done == tl.num_programs(0) - 1:
+            tl.atomic_xchg(cnt_ptr, 0)
+            p = tl.arange(0, P)
+            pm = p < tl.num_programs(0)
+            vals = tl.load(val_ptr + p, mask=pm, other=float("-inf"), cache_modifier=".cg")
+            idxs = tl.load(idx_ptr + p, mask=pm, other=0, cache_modifier=".cg")
+            best = tl.argmax(vals, 0)
+            tok = tl.sum(tl.where(p == best, idxs, 0), 0).to(tl.int64)
+            tl.store(next_ptr, tok)
+            tl.store(tok_ptr, tok)
+            tl.store(pos_ptr, tl.load(pos_ptr) + 1)
+
+
 class Workspace:
     """Split-K partial sums and per-tile counters shared by every :func:`projection` call of a step (kernels run one
     after another; a counter is back at 0 when its kernel ends). Sized for `max_outputs` outputs, <= 8 slices."""
@@ -312,6 +356,23 @@ class Workspace:
     def __init__(self, max_outputs: int, device: torch.device) -> None:
         self.partials = torch.empty(8 * max_outputs, dtype=torch.float32, device=device)
         self.counters = torch.zeros(max_outputs, dtype=torch.int32, device=device)
+        self.indices = torch.empty(GREEDY_PROGRAMS, dtype=torch.int32, device=device)
+
+
+GREEDY_PROGRAMS = 128
+
+
+def greedy(logits: torch.Tensor, next_tokens: torch.Tensor, tokens: torch.Tensor, pos: torch.Tensor,
+           ws: Workspace) -> None:
+    """One kernel: t = argmax(logits) (the first index of the maximum; logits [V] fp32) into next_tokens[0] and
+    tokens[0] (int64), pos[0] += 1: the pipelined greedy decode's feedback for one slot."""
+    _need()
+    V = logits.shape[-1]
+    block = max(1024, triton.next_power_of_2(-(-V // GREEDY_PROGRAMS)))
+    n = -(-V // block)
+    extra = {"launch_pdl": True} if PDL else {}
+    _greedy_kernel[(n,)](logits, V, ws.partials, ws.indices, ws.counters, next_tokens, tokens, pos, BLOCK=block,
+                         P=triton.next_power_of_2(n), PDL=PDL, num_warps=8, **extra)
 
 
 def _need() -> None:
@@ -361,7 +422,8 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
         vc.stride(0) if kv is not None else 0, vc.stride(1) if kv is not None else 0,
         PROLOGUE=prologue, EPILOGUE=epilogue, HAS_BIAS=bias is not None,
         HAS_LNB=ln is not None and ln.bias is not None, KC=kc_, KCP=triton.next_power_of_2(kc_), HEAD_D=head_d,
-        BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0, PDL=PDL,
+        BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0, PREFETCH=PREFETCH,
+        PDL=PDL,
         num_warps=warps, **extra)
     return y
 

@@ -266,3 +266,38 @@ def test_engine_with_the_triton_step_gives_the_eager_engine_tokens():
     assert Engine(model, max_batch=2, max_seq_len=64)._decode.direct is not None  # the default on CUDA
     assert_compiled_engine_matches_eager(model, seed=6, lengths=[3, 3, 9, 40, 1, 17, 64, 5, 5, 33],
                                          max_seq_len=200)
+
+
+@pytest.mark.parametrize("V", [50, 1024, pytest.param(200064, marks=big)])
+def test_greedy_kernel_takes_the_first_maximum_and_feeds_it_back(V):
+    ws = kd.Workspace(512, torch.device(DEV))
+    for seed in range(3):
+        logits = _randn(V, seed=seed)
+        top = logits.max()
+        logits[V // 3] = top + 1  # a tie at two places: the first one wins, as torch.argmax
+        logits[V - 1] = top + 1
+        nxt = torch.zeros(1, dtype=torch.long, device=DEV)
+        tok = torch.zeros(1, dtype=torch.long, device=DEV)
+        pos = torch.tensor([41], device=DEV)
+        kd.greedy(logits, nxt, tok, pos, ws)
+        assert nxt.item() == tok.item() == V // 3 == logits.argmax().item()
+        assert pos.item() == 42
+        assert torch.equal(ws.counters, torch.zeros_like(ws.counters))
+
+
+@pytest.mark.parametrize("rows", [5, 64, 700])
+def test_attention_combine_inside_the_partial_kernel_matches_the_two_kernels(rows):
+    from inference.engine import triton_attention as ta
+
+    b, H, Hkv, D, R = 1, 8, 4, 32, 800
+    q = _randn(b, (H + 2 * Hkv) * D, seed=1)
+    k = _randn(2, Hkv, R, D, seed=2)
+    v = _randn(2, Hkv // 2, R, 2 * D, seed=3)
+    pos = torch.tensor([rows - 2], device=DEV)
+    lam = torch.tensor(0.3, device=DEV)
+    w = 1 + 0.1 * _randn(2 * D, seed=4)
+    counters = torch.zeros(64, dtype=torch.int32, device=DEV)
+    two = ta._launch(q, k, v, pos, rows, lam, w, 1e-5, 0.8, H)
+    one = ta._launch(q, k, v, pos, rows, lam, w, 1e-5, 0.8, H, counters=counters)
+    assert torch.equal(one, two)
+    assert torch.equal(counters, torch.zeros_like(counters))
