@@ -45,8 +45,9 @@ PROJECTIONS = {
     "lm_head": (200064, 2560, kd.LAYERNORM, kd.STORE),
 }
 # tiles of 2K-8K weights a step of the K loop (4 warps; 8 for 8K), K in 1-8 slices (8 only for narrow, long ones)
-CANDIDATES = [(bn, bk, sp, 8 if bn * bk >= 8192 else 4) for bn in (4, 8, 16) for bk in (256, 512, 1024)
-              for sp in (1, 2, 4, 8) if 2048 <= bn * bk <= 8192]
+# and 0 (a program per tile), 4 or 8 programs per SM looping over tiles
+CANDIDATES = [(bn, bk, sp, 8 if bn * bk >= 8192 else 4, waves) for bn in (4, 8, 16) for bk in (256, 512, 1024)
+              for sp in (1, 2, 4, 8) if 2048 <= bn * bk <= 8192 for waves in (0, 4, 8)]
 
 
 def graph_ms(fn, reps: int = 15) -> float:
@@ -106,7 +107,7 @@ def sweep(name: str, N: int, K: int, pro: int, epi: int, candidates, ws) -> dict
           "mem": mem if epi == kd.SILU_MUL else None}
     rows = []
     for cfg in candidates:
-        _, bk, sp, _ = cfg
+        _, bk, sp, _, _ = cfg
         if sp * bk > K or (N > 100000 and sp > 1) or (sp == 8 and (K < 5120 or N > 4096)):
             continue
         try:

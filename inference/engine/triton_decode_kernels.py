@@ -58,23 +58,25 @@ PREFETCH = True
 
 # (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) for the released 3.8B shapes (bench/bench_decode_kernels.py on an
 # H100); other shapes take :func:`config_for`'s rule.
-CONFIGS: dict[tuple[int, ...], tuple[int, int, int, int]] = {
-    (20480, 2560): (16, 256, 1, 4),    # mlp.fc1, LAYERNORM
-    (2560, 10240): (8, 1024, 1, 8),    # mlp.fc2, SWIGLU + RESIDUAL
-    (10240, 2560): (16, 256, 1, 4),    # mamba.in_proj, LAYERNORM + CONV_STATE
-    (2560, 5120): (8, 1024, 1, 8),     # mamba.out_proj / gmu.out_proj, RESIDUAL
-    (5120, 2560): (8, 512, 1, 4),      # attn.Wqkv (KV) / gmu.in_proj (SILU_MUL), LAYERNORM
-    (2560, 2560): (8, 1024, 1, 8),     # attn.out_proj, RESIDUAL
+CONFIGS: dict[tuple[int, ...], tuple[int, ...]] = {
+    (20480, 2560): (8, 512, 1, 4),     # mlp.fc1, LAYERNORM
+    (2560, 10240): (16, 256, 4, 4),    # mlp.fc2, SWIGLU + RESIDUAL
+    (10240, 2560): (4, 512, 1, 4),     # mamba.in_proj, LAYERNORM + CONV_STATE
+    (2560, 5120): (4, 1024, 1, 4),     # mamba.out_proj / gmu.out_proj, RESIDUAL
+    (5120, 2560): (8, 256, 1, 4),      # attn.Wqkv (KV) / gmu.in_proj (SILU_MUL), LAYERNORM
+    (2560, 2560): (4, 1024, 1, 4),     # attn.out_proj, RESIDUAL
     (2560, 2560, LAYERNORM): (4, 512, 1, 4),  # cross-attention Wq
-    (192, 5120): (4, 128, 8, 4),       # mamba.x_proj
-    (200064, 2560): (8, 512, 1, 4),    # lm_head, LAYERNORM
+    (192, 5120): (8, 1024, 4, 8),      # mamba.x_proj
+    (200064, 2560): (4, 512, 1, 4),    # lm_head, LAYERNORM
 }
-# a key (N, K, prologue) takes precedence over (N, K)
+# a key (N, K, prologue) takes precedence over (N, K); a 5th number bounds the programs to that many per SM (each
+# then loops over tiles, computing the LayerNorm statistics once), 0 = one program per tile
+DEFAULT_WAVES = 0
 
 
 def load_configs(path: str) -> int:
     """Merge tile configs measured on this machine's GPU into :data:`CONFIGS`: a JSON list of
-    ``[N, K, prologue or null, [BLOCK_N, BLOCK_K, SPLIT, num_warps]]`` as ``bench/bench_decode_kernels.py`` writes
+    ``[N, K, prologue or null, [BLOCK_N, BLOCK_K, SPLIT, num_warps(, waves)]]`` as ``bench/bench_decode_kernels.py`` writes
     it (``best-configs.json``). Returns the number of entries. Read at import from the file named by the
     environment variable ``SAMBAY_DECODE_CONFIGS``, when set."""
     import json
@@ -83,10 +85,11 @@ def load_configs(path: str) -> int:
         rows = json.load(f)
     for row in rows:
         N, K, prologue, cfg = row
-        bn, bk, split, warps = (int(v) for v in cfg)
-        if min(bn, bk, split, warps) < 1 or bn & (bn - 1) or bk & (bk - 1) or split > 8:
+        vals = tuple(int(v) for v in cfg)
+        if len(vals) not in (4, 5) or min(vals[:4]) < 1 or vals[0] & (vals[0] - 1) or vals[1] & (vals[1] - 1) \
+                or vals[2] > 8 or vals[-1] < 0:
             raise ValueError(f"bad tile config {row!r} in {path}")
-        CONFIGS[(int(N), int(K)) if prologue is None else (int(N), int(K), int(prologue))] = (bn, bk, split, warps)
+        CONFIGS[(int(N), int(K)) if prologue is None else (int(N), int(K), int(prologue))] = vals
     return len(rows)
 
 
@@ -94,10 +97,12 @@ if os.environ.get("SAMBAY_DECODE_CONFIGS"):
     load_configs(os.environ["SAMBAY_DECODE_CONFIGS"])
 
 
-def config_for(N: int, K: int, prologue: int = PLAIN) -> tuple[int, int, int, int]:
-    """(BLOCK_N, BLOCK_K, SPLIT, num_warps) for W [N, K] with this prologue: the table's entry, else 8 rows a program, K in 512-wide
-    chunks, K split in up to 8 slices while fewer than ~2 programs per SM of an H100 would run. BLOCK_K and SPLIT
-    shrink for small K (SPLIT * BLOCK_K never exceeds K's next power of two)."""
+def config_for(N: int, K: int, prologue: int = PLAIN) -> tuple[int, int, int, int, int]:
+    """(BLOCK_N, BLOCK_K, SPLIT, num_warps, waves) for W [N, K] with this prologue: the table's entry, else 8 rows a
+    program, K in 512-wide chunks, K split in up to 8 slices while fewer than ~2 programs per SM of an H100 would
+    run. BLOCK_K and SPLIT shrink for small K (SPLIT * BLOCK_K never exceeds K's next power of two). waves: at most
+    waves * SMs programs, each looping over tiles (0: one program per tile; :data:`DEFAULT_WAVES` where the table
+    entry has 4 numbers)."""
     cfg = CONFIGS.get((N, K, prologue), CONFIGS.get((N, K)))
     if cfg is None:
         bn, bk, warps = 8, 512, 4
@@ -106,14 +111,14 @@ def config_for(N: int, K: int, prologue: int = PLAIN) -> tuple[int, int, int, in
         while tiles * split < 264 and split < 8 and K >= split * 2 * 1024:
             split *= 2
         cfg = (bn, bk, split, warps)
-    bn, bk, split, warps = cfg
+    bn, bk, split, warps, waves = _full(cfg)
     kp = 1
     while kp < K:
         kp *= 2
     bk = min(bk, max(16, kp))
     while split > 1 and split * bk > kp:
         split //= 2
-    return bn, bk, split, warps
+    return bn, bk, split, warps, waves
 
 
 if triton is not None:
@@ -200,21 +205,19 @@ if triton is not None:
                            BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SPLIT: tl.constexpr, EVEN_K: tl.constexpr,
                            KP: tl.constexpr, PREFETCH: tl.constexpr, PDL: tl.constexpr):
         DT: tl.constexpr = w_ptr.dtype.element_ty
-        pid_n = tl.program_id(0)
-        pid_k = tl.program_id(1)
-        rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
-        nmask = rn < N
+        # tiles (column block n, K slice k) numbered t = n * SPLIT + k; program p takes t = p, p + P, p + 2P, ...
+        pid = tl.program_id(0)
+        nprog = tl.num_programs(0)
+        total = tl.cdiv(N, BLOCK_N) * SPLIT
         chunk = tl.cdiv(tl.cdiv(K, SPLIT), BLOCK_K) * BLOCK_K
-        k_lo = pid_k * chunk
-        k_hi = tl.minimum(k_lo + chunk, K)
-        rk = k_lo + tl.arange(0, BLOCK_K)
-        kmask = rk < k_hi
-        w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)  # does not depend on the previous kernel
+        rn = (pid // SPLIT) * BLOCK_N + tl.arange(0, BLOCK_N)
+        rk = (pid % SPLIT) * chunk + tl.arange(0, BLOCK_K)
+        w = _w_tile(w_ptr, rn, rk, rn < N, rk < K, K, EVEN_K)  # does not depend on the previous kernel
         if PDL:
             tl.extra.cuda.gdc_wait()
         mean = 0.0
         rstd = 0.0
-        if PROLOGUE == 1:  # LayerNorm statistics of the DT-rounded x, one pass shifted by x[0]
+        if PROLOGUE == 1:  # LayerNorm statistics of the DT-rounded x, one pass shifted by x[0]; once a program
             c = tl.load(x_ptr).to(DT).to(tl.float32)
             if KP > 0:  # the whole row in one load (KP = K's next power of two)
                 ks = tl.arange(0, KP)
@@ -237,46 +240,64 @@ if triton is not None:
             var = tl.maximum(s2 / K - mu * mu, 0.0)
             mean = c + mu
             rstd = 1.0 / tl.sqrt_rn(var + eps)
-        if PREFETCH:  # the next weight tile is loaded before this one is used: two tiles in flight a program
-            ntiles = tl.cdiv(k_hi - k_lo, BLOCK_K)
-            acc = tl.zeros([BLOCK_N, BLOCK_K], dtype=tl.float32)
-            for j in range(ntiles - 1):
-                rk_n = k_lo + (j + 1) * BLOCK_K + tl.arange(0, BLOCK_K)
-                kmask_n = rk_n < k_hi
-                w_n = _w_tile(w_ptr, rn, rk_n, nmask, kmask_n, K, EVEN_K)
+        for t in range(pid, total, nprog):
+            pid_n = t // SPLIT
+            pid_k = t % SPLIT
+            rn = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+            nmask = rn < N
+            k_lo = pid_k * chunk
+            k_hi = tl.minimum(k_lo + chunk, K)
+            rk = k_lo + tl.arange(0, BLOCK_K)
+            kmask = rk < k_hi
+            # w holds this tile's first weight tile
+            if PREFETCH:  # the next weight tile is loaded before this one is used: two tiles in flight
+                ntiles = tl.cdiv(k_hi - k_lo, BLOCK_K)
+                acc = tl.zeros([BLOCK_N, BLOCK_K], dtype=tl.float32)
+                for j in range(ntiles - 1):
+                    rk_n = k_lo + (j + 1) * BLOCK_K + tl.arange(0, BLOCK_K)
+                    kmask_n = rk_n < k_hi
+                    w_n = _w_tile(w_ptr, rn, rk_n, nmask, kmask_n, K, EVEN_K)
+                    acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
+                                                       HAS_LNB, DT)[None, :]
+                    w = w_n
+                    rk = rk_n
+                    kmask = kmask_n
                 acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
                                                    HAS_LNB, DT)[None, :]
-                w = w_n
-                rk = rk_n
-                kmask = kmask_n
-            acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
-                                               HAS_LNB, DT)[None, :]
-        else:
-            acc = w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
-                                              HAS_LNB, DT)[None, :]
-            for k in range(k_lo + BLOCK_K, k_hi, BLOCK_K):
-                rk = k + tl.arange(0, BLOCK_K)
-                kmask = rk < k_hi
-                w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)
-                acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
-                                                   HAS_LNB, DT)[None, :]
-        out = tl.sum(acc, 1)  # [BLOCK_N]
-        if PDL:
-            tl.extra.cuda.gdc_launch_dependents()
-        if SPLIT == 1:
-            _epilogue(out, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q, kv_k,
-                      ring, k_sh, k_sr, v_sh, v_sr, cs_ptr, cw_ptr, cb_ptr, EPILOGUE, HAS_BIAS, HEAD_D, KC, KCP, DT)
-        else:
-            tl.store(ws_ptr + pid_k * N + rn, out, mask=nmask)
-            tl.debug_barrier()  # every thread's partial is written before the count (release)
-            done = tl.atomic_add(cnt_ptr + pid_n, 1, sem="acq_rel")
-            if done == SPLIT - 1:  # the tile's last program: sum the slices in order, then the epilogue
-                full = tl.zeros([BLOCK_N], dtype=tl.float32)
-                for s in tl.static_range(SPLIT):
-                    full += tl.load(ws_ptr + s * N + rn, mask=nmask, other=0.0, cache_modifier=".cg")
-                tl.atomic_xchg(cnt_ptr + pid_n, 0)  # ready for the next call (CUDA-graph replays reuse it)
-                _epilogue(full, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q, kv_k,
-                          ring, k_sh, k_sr, v_sh, v_sr, cs_ptr, cw_ptr, cb_ptr, EPILOGUE, HAS_BIAS, HEAD_D, KC, KCP, DT)
+            else:
+                acc = w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
+                                                  HAS_LNB, DT)[None, :]
+                for k in range(k_lo + BLOCK_K, k_hi, BLOCK_K):
+                    rk = k + tl.arange(0, BLOCK_K)
+                    kmask = rk < k_hi
+                    w = _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K)
+                    acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
+                                                       HAS_LNB, DT)[None, :]
+            out = tl.sum(acc, 1)  # [BLOCK_N]
+            # the next tile's first weight tile, in flight during this tile's epilogue
+            tn = t + nprog
+            rn2 = (tn // SPLIT) * BLOCK_N + tl.arange(0, BLOCK_N)
+            rk2 = (tn % SPLIT) * chunk + tl.arange(0, BLOCK_K)
+            w = _w_tile(w_ptr, rn2, rk2, (rn2 < N) & (tn < total), rk2 < K, K, EVEN_K)
+            if PDL:  # noqa: SIM102 - PDL is a compile-time constant, tn a run-time value
+                if tn >= total:  # this program's last tile: the next kernel may start launching
+                    tl.extra.cuda.gdc_launch_dependents()
+            if SPLIT == 1:
+                _epilogue(out, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q, kv_k,
+                          ring, k_sh, k_sr, v_sh, v_sr, cs_ptr, cw_ptr, cb_ptr, EPILOGUE, HAS_BIAS, HEAD_D, KC, KCP,
+                          DT)
+            else:
+                tl.store(ws_ptr + pid_k * N + rn, out, mask=nmask)
+                tl.debug_barrier()  # every thread's partial is written before the count (release)
+                done = tl.atomic_add(cnt_ptr + pid_n, 1, sem="acq_rel")
+                if done == SPLIT - 1:  # the tile's last slice: sum the slices in order, then the epilogue
+                    full = tl.zeros([BLOCK_N], dtype=tl.float32)
+                    for s in tl.static_range(SPLIT):
+                        full += tl.load(ws_ptr + s * N + rn, mask=nmask, other=0.0, cache_modifier=".cg")
+                    tl.atomic_xchg(cnt_ptr + pid_n, 0)  # ready for the next call (CUDA-graph replays reuse it)
+                    _epilogue(full, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q,
+                              kv_k, ring, k_sh, k_sr, v_sh, v_sr, cs_ptr, cw_ptr, cb_ptr, EPILOGUE, HAS_BIAS, HEAD_D,
+                              KC, KCP, DT)
 
     @triton.jit
     def _mamba_update_kernel(xz_ptr, xc_ptr, xp_ptr, wdt_ptr, dtb_ptr, a_ptr, d_ptr, ssm_ptr, y_ptr, g_ptr, Di, R,
@@ -375,6 +396,24 @@ def greedy(logits: torch.Tensor, next_tokens: torch.Tensor, tokens: torch.Tensor
                          P=triton.next_power_of_2(n), PDL=PDL, num_warps=8, **extra)
 
 
+_SMS: dict[int, int] = {}
+
+
+def _sm_count(device: torch.device) -> int:
+    """Streaming multiprocessors of the device (132 for an H100 SXM; 132 under the Triton interpreter)."""
+    if device.type != "cuda":
+        return 132
+    i = device.index if device.index is not None else torch.cuda.current_device()
+    if i not in _SMS:
+        _SMS[i] = torch.cuda.get_device_properties(i).multi_processor_count
+    return _SMS[i]
+
+
+def _full(cfg: tuple[int, ...]) -> tuple[int, int, int, int, int]:
+    """A config with its programs-per-SM bound (5th entry; 0 = a program per tile) filled in."""
+    return (*cfg, DEFAULT_WAVES) if len(cfg) == 4 else tuple(cfg)  # type: ignore[return-value]
+
+
 def _need() -> None:
     if triton is None:
         raise RuntimeError("inference.engine.triton_decode_kernels needs Triton (a CUDA machine)")
@@ -385,7 +424,7 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
                ln: torch.nn.LayerNorm | None = None, res: torch.Tensor | None = None, mem: torch.Tensor | None = None,
                kv: tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, int, int] | None = None,
                conv: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
-               config: tuple[int, int, int, int] | None = None) -> torch.Tensor:
+               config: tuple[int, ...] | None = None) -> torch.Tensor:
     """y = epilogue(prologue(x) @ weight^T + bias) for one row (see the module docstring); returns y.
 
     x: [K] input (LAYERNORM: the fp32 residual stream; SWIGLU: [2K] = [gate | up]); weight [N, K] contiguous;
@@ -400,7 +439,7 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
     need = {RESIDUAL: res, SILU_MUL: mem, KV: kv, CONV_STATE: conv}
     if epilogue in need and need[epilogue] is None or prologue == LAYERNORM and ln is None:
         raise ValueError("the prologue / epilogue needs its operand (ln, res, mem, kv or conv)")
-    bn, bk, split, warps = config or config_for(N, K, prologue)
+    bn, bk, split, warps, waves = _full(config) if config is not None else config_for(N, K, prologue)
     if split > 1 and (ws.counters.numel() < -(-N // bn) or ws.partials.numel() < split * N):
         raise ValueError(f"workspace too small for {N} outputs in {split} slices")
     dummy = weight
@@ -413,7 +452,9 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
     kc_ = cs.shape[-1] if conv is not None else 4
     kp = triton.next_power_of_2(K)
     extra = {"launch_pdl": True} if PDL else {}
-    _projection_kernel[(triton.cdiv(N, bn), split)](
+    tiles = triton.cdiv(N, bn) * split
+    programs = tiles if waves <= 0 else min(tiles, waves * _sm_count(weight.device))
+    _projection_kernel[(programs,)](
         x, weight, dummy if bias is None else bias, dummy if ln is None else ln.weight,
         dummy if ln is None or ln.bias is None else ln.bias, cs, cw, cb, y, dummy if res is None else res,
         dummy if mem is None else mem, kc, vc, pos, ws.partials, ws.counters, N, K,

@@ -73,8 +73,11 @@ def _ln(K: int, dtype: torch.dtype, seed: int) -> torch.nn.LayerNorm:
 
 # (N, K, dtype, config or None): small odd shapes with forced split-K configs (the fix-up path), and the 3.8B
 # shapes with their table configs
+# (a 5th config number: programs per SM looping over tiles; the tests pretend the device has one SM, so 1-3
+# programs take every tile)
 SMALL = [(38, 96, FP32, (4, 32, 2, 4)), (38, 96, FP32, None), (100, 200, BF16, (8, 64, 4, 4)),
-         (64, 128, BF16, (16, 16, 8, 4)), (64, 128, FP32, (8, 64, 1, 4))]
+         (64, 128, BF16, (16, 16, 8, 4)), (64, 128, FP32, (8, 64, 1, 4)), (100, 200, FP32, (8, 64, 4, 4, 3)),
+         (64, 128, FP32, (8, 32, 1, 4, 2)), (38, 96, BF16, (4, 32, 2, 4, 1))]
 BIG = [(20480, 2560, BF16, None), (10240, 2560, BF16, None), (5120, 2560, BF16, None), (2560, 2560, BF16, None),
        (2560, 10240, BF16, None), (2560, 5120, BF16, None), (192, 5120, BF16, None)]
 SHAPES = [pytest.param(*s, id=f"{s[0]}x{s[1]}-{str(s[2])[6:]}-{s[3]}", marks=[bf16_on_gpu] if s[2] == BF16 else [])
@@ -85,7 +88,8 @@ SHAPES = [pytest.param(*s, id=f"{s[0]}x{s[1]}-{str(s[2])[6:]}-{s[3]}", marks=[bf
 @pytest.mark.parametrize("N,K,dtype,config", SHAPES)
 @pytest.mark.parametrize("mode", ["layernorm_store", "plain_residual", "swiglu_residual", "layernorm_silu_mul",
                                   "layernorm_conv_state"])
-def test_projection_modes(N, K, dtype, config, mode):
+def test_projection_modes(N, K, dtype, config, mode, monkeypatch):
+    monkeypatch.setattr(kd, "_sm_count", lambda device: 1)
     ws = kd.Workspace(max(N, 64), torch.device(DEV))
     W = _randn(N, K, dtype=dtype, seed=1, scale=K ** -0.5)
     bias = _randn(N, dtype=dtype, seed=2, scale=0.1)
