@@ -73,7 +73,11 @@ if triton is not None:
                              part_o_ptr, part_ml_ptr, R, rows_per_split, scale, cnt_ptr, lam_ptr, w_ptr, out_ptr,
                              out_stride, eps, post_scale,
                              S: tl.constexpr, D: tl.constexpr, REP: tl.constexpr, QB: tl.constexpr,
-                             BLOCK_R: tl.constexpr, IEEE: tl.constexpr, FUSED: tl.constexpr, SP: tl.constexpr):
+                             BLOCK_R: tl.constexpr, IEEE: tl.constexpr, FUSED: tl.constexpr, SP: tl.constexpr,
+                             PDL: tl.constexpr):
+        if PDL:  # let the combine launch now (it waits for these results); wait for q and this token's K/V row
+            tl.extra.cuda.gdc_launch_dependents()
+            tl.extra.cuda.gdc_wait()
         i = tl.program_id(0)
         m = tl.program_id(1)
         s = tl.program_id(2)
@@ -181,16 +185,21 @@ if triton is not None:
 
     @triton.jit
     def _diff_combine_kernel(part_o_ptr, part_ml_ptr, lam_ptr, w_ptr, out_ptr, out_stride, eps, post_scale,
-                             S: tl.constexpr, SP: tl.constexpr, D: tl.constexpr):
+                             S: tl.constexpr, SP: tl.constexpr, D: tl.constexpr, PDL: tl.constexpr):
+        if PDL:  # let out_proj launch now (it prefetches its weights, then waits for this output)
+            tl.extra.cuda.gdc_launch_dependents()
+            tl.extra.cuda.gdc_wait()
         _combine_head(part_o_ptr, part_ml_ptr, lam_ptr, w_ptr, out_ptr, out_stride, eps, post_scale,
                       tl.program_id(0), tl.program_id(1), tl.num_programs(1), S, SP, D)
 
 
 def _launch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pos: torch.Tensor, rows: int, lam: torch.Tensor,
             subln_weight: torch.Tensor, eps: float, post_scale: float, num_heads: int,
-            counters: torch.Tensor | None = None) -> torch.Tensor:
+            counters: torch.Tensor | None = None, pdl: bool = False) -> torch.Tensor:
     """Both kernels; with `counters` (int32, >= b * Hkv/2 zeros, left zero) the combine runs inside the partial
-    kernel, in the last slice of each value pair to finish (one kernel)."""
+    kernel, in the last slice of each value pair to finish (one kernel: measured slower at 2K keys, the merge then
+    runs in 10 programs instead of 20). `pdl`: launch both with Programmatic Dependent Launch (Hopper+), each
+    letting its dependent launch at once (the batch-1 Triton step: out_proj prefetches its weights meanwhile)."""
     b = pos.shape[0]
     Hkv, D = k.shape[1], k.shape[3]
     G, rep = Hkv // 2, num_heads // Hkv
@@ -212,11 +221,12 @@ def _launch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pos: torch.Tensor
                                     v.stride(1), v.stride(2), pos, part_o, part_ml, rows, per, D ** -0.5,
                                     counters if fused else pos, lam, subln_weight, out, out.stride(0), eps,
                                     post_scale, S=S, D=D, REP=rep, QB=QB, BLOCK_R=BLOCK_R,
-                                    IEEE=q.dtype == torch.float32, FUSED=fused, SP=SP, num_warps=4,
-                                    num_stages=stages)
+                                    IEEE=q.dtype == torch.float32, FUSED=fused, SP=SP, PDL=pdl, num_warps=4,
+                                    num_stages=stages, **({"launch_pdl": True} if pdl else {}))
     if not fused:
         _diff_combine_kernel[(b, G * rep)](part_o, part_ml, lam, subln_weight, out, out.stride(0), eps, post_scale,
-                                           S=S, SP=SP, D=D, num_warps=4 if S <= 32 else 8)
+                                           S=S, SP=SP, D=D, PDL=pdl, num_warps=4 if S <= 32 else 8,
+                                           **({"launch_pdl": True} if pdl else {}))
     return out
 
 

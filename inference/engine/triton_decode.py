@@ -111,7 +111,7 @@ class TritonDecode:
                 kd.mamba_update(xz, xc, xp, mixer.dt_proj.weight, mixer.dt_proj.bias, self._A[i], mixer.D,
                                 st.ssm[0], y, gated)
                 x = P(y if gated is None else gated, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32),
-                      ws, epilogue=kd.RESIDUAL, res=x)
+                      ws, epilogue=kd.RESIDUAL, res=x, prefetch_l2=True)
                 if gated is not None:
                     memory = y
             elif isinstance(mixer, GatedMemoryUnit):
@@ -141,9 +141,9 @@ class TritonDecode:
                 core = mixer.inner_cross_attn
                 o = triton_attention._launch(qkv[None], cache.k, cache.v, pos, visible, diff_lambda(mixer, dt),
                                              core.subln.weight, core.subln.eps, 1.0 - core.lambda_init, H,
-                                             counters=ws.counters)
+                                             pdl=kd.PDL)
                 x = P(o[0], mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
-                      res=x, bias=mixer.out_proj.bias)
+                      res=x, bias=mixer.out_proj.bias, prefetch_l2=True)
             mlp = layer.mlp
             gu = P(x, mlp.fc1.weight, torch.empty(mlp.fc1.weight.shape[0], device=dev, dtype=dt), ws,
                    prologue=kd.LAYERNORM, ln=layer.post_attention_layernorm)

@@ -59,15 +59,15 @@ PREFETCH = True
 # (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) for the released 3.8B shapes (bench/bench_decode_kernels.py on an
 # H100); other shapes take :func:`config_for`'s rule.
 CONFIGS: dict[tuple[int, ...], tuple[int, ...]] = {
-    (20480, 2560): (8, 512, 1, 4),     # mlp.fc1, LAYERNORM
-    (2560, 10240): (16, 256, 4, 4),    # mlp.fc2, SWIGLU + RESIDUAL
-    (10240, 2560): (4, 512, 1, 4),     # mamba.in_proj, LAYERNORM + CONV_STATE
-    (2560, 5120): (4, 1024, 1, 4),     # mamba.out_proj / gmu.out_proj, RESIDUAL
-    (5120, 2560): (8, 256, 1, 4),      # attn.Wqkv (KV) / gmu.in_proj (SILU_MUL), LAYERNORM
-    (2560, 2560): (4, 1024, 1, 4),     # attn.out_proj, RESIDUAL
-    (2560, 2560, LAYERNORM): (4, 512, 1, 4),  # cross-attention Wq
-    (192, 5120): (8, 1024, 4, 8),      # mamba.x_proj
-    (200064, 2560): (4, 512, 1, 4),    # lm_head, LAYERNORM
+    (20480, 2560): (16, 256, 1, 4, 8),    # mlp.fc1, LAYERNORM
+    (2560, 10240): (4, 512, 1, 4, 8),     # mlp.fc2, SWIGLU + RESIDUAL
+    (10240, 2560): (8, 512, 1, 4, 4),     # mamba.in_proj, LAYERNORM + CONV_STATE
+    (2560, 5120): (4, 512, 1, 4, 8),      # mamba.out_proj / gmu.out_proj, RESIDUAL
+    (5120, 2560): (8, 256, 1, 4, 8),      # attn.Wqkv (KV) / gmu.in_proj (SILU_MUL), LAYERNORM
+    (2560, 2560): (4, 512, 1, 4, 8),      # attn.out_proj, RESIDUAL
+    (2560, 2560, LAYERNORM): (8, 512, 1, 4, 8),  # cross-attention Wq
+    (192, 5120): (4, 1024, 4, 4, 0),      # mamba.x_proj
+    (200064, 2560): (16, 256, 1, 4, 8),   # lm_head, LAYERNORM
 }
 # a key (N, K, prologue) takes precedence over (N, K); a 5th number bounds the programs to that many per SM (each
 # then loops over tiles, computing the LayerNorm statistics once), 0 = one program per tile
@@ -203,7 +203,8 @@ if triton is not None:
                            PROLOGUE: tl.constexpr, EPILOGUE: tl.constexpr, HAS_BIAS: tl.constexpr,
                            HAS_LNB: tl.constexpr, KC: tl.constexpr, KCP: tl.constexpr, HEAD_D: tl.constexpr,
                            BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SPLIT: tl.constexpr, EVEN_K: tl.constexpr,
-                           KP: tl.constexpr, PREFETCH: tl.constexpr, PDL: tl.constexpr):
+                           KP: tl.constexpr, PREFETCH: tl.constexpr, PREFETCH_L2: tl.constexpr,
+                           LINES: tl.constexpr, PDL: tl.constexpr):
         DT: tl.constexpr = w_ptr.dtype.element_ty
         # tiles (column block n, K slice k) numbered t = n * SPLIT + k; program p takes t = p, p + P, p + 2P, ...
         pid = tl.program_id(0)
@@ -213,6 +214,16 @@ if triton is not None:
         rn = (pid // SPLIT) * BLOCK_N + tl.arange(0, BLOCK_N)
         rk = (pid % SPLIT) * chunk + tl.arange(0, BLOCK_K)
         w = _w_tile(w_ptr, rn, rk, rn < N, rk < K, K, EVEN_K)  # does not depend on the previous kernel
+        if PREFETCH_L2:  # every 128-byte line of this program's tiles into L2 while the previous kernel runs
+            rows = tl.arange(0, BLOCK_N)
+            lines = tl.arange(0, LINES) * 64  # bf16/fp16: 64 elements a line
+            for tt in range(pid, total, nprog):
+                rr = (tt // SPLIT) * BLOCK_N + rows
+                kk = (tt % SPLIT) * chunk + lines
+                ok = (rr < N)[:, None] & (kk < tl.minimum((tt % SPLIT) * chunk + chunk, K))[None, :]
+                ptr = tl.where(ok, w_ptr + rr[:, None] * K + kk[None, :], w_ptr)
+                tl.inline_asm_elementwise("prefetch.global.L2 [$1]; mov.u32 $0, 0;", "=r,l", [ptr],
+                                          dtype=tl.int32, is_pure=False, pack=1)
         if PDL:
             tl.extra.cuda.gdc_wait()
         mean = 0.0
@@ -313,7 +324,8 @@ if triton is not None:
         # weights first (independent of the previous kernel)
         wdt = tl.load(wdt_ptr + d[:, None] * R + r[None, :], mask=dm[:, None] & rm[None, :], other=0.0)
         A = tl.load(a_ptr + d[:, None] * NS + n[None, :], mask=dm[:, None] & nm[None, :], other=0.0)
-        if PDL:
+        if PDL:  # out_proj may launch now (it prefetches its weights, then waits for this output)
+            tl.extra.cuda.gdc_launch_dependents()
             tl.extra.cuda.gdc_wait()
         # x_proj output = [dt (R) | B (NS) | C (NS)] in the model dtype
         dt_low = tl.load(xp_ptr + r, mask=rm, other=0.0).to(tl.float32)
@@ -333,8 +345,6 @@ if triton is not None:
         y = tl.sum(tl.where(smask, s * Cv[None, :], 0.0), 1)
         y += tl.load(d_ptr + d, mask=dm, other=0.0).to(tl.float32) * xc
         z = tl.load(xz_ptr + Di + d, mask=dm, other=0.0).to(tl.float32)
-        if PDL:
-            tl.extra.cuda.gdc_launch_dependents()
         if MEMORY:  # the ungated output is the GMUs' memory; out_proj reads the gated one
             yr = y.to(DT)
             tl.store(y_ptr + d, yr, mask=dm)
@@ -424,14 +434,17 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
                ln: torch.nn.LayerNorm | None = None, res: torch.Tensor | None = None, mem: torch.Tensor | None = None,
                kv: tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, int, int] | None = None,
                conv: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
-               config: tuple[int, ...] | None = None) -> torch.Tensor:
+               config: tuple[int, ...] | None = None, prefetch_l2: bool = False) -> torch.Tensor:
     """y = epilogue(prologue(x) @ weight^T + bias) for one row (see the module docstring); returns y.
 
     x: [K] input (LAYERNORM: the fp32 residual stream; SWIGLU: [2K] = [gate | up]); weight [N, K] contiguous;
     y [N] output (RESIDUAL: fp32, not `res`); bias [N]; ln the LayerNorm; res [N] fp32 (RESIDUAL); mem [N]
     (SILU_MUL); kv = (k cache of this slot [Hkv, R, D], v cache [Hkv/2, R, 2D], pos [1] int64, first key column,
     key columns, ring size or 0) (KV); conv = (state [Di, KC] of this slot, weight [Di, KC], bias [Di], out [Di])
-    (CONV_STATE: columns [0, Di) of y are the conv's inputs; out gets silu(conv), the state is shifted)."""
+    (CONV_STATE: columns [0, Di) of y are the conv's inputs; out gets silu(conv), the state is shifted).
+    prefetch_l2: with PDL, every program first asks for all of its weight lines to be brought into L2 (then waits
+    for the previous kernel): for a projection after a short kernel that lets it launch early (the attention combine,
+    the Mamba update), whose weights then stream from HBM while that kernel runs."""
     _need()
     N, K = weight.shape
     if res is not None and res.data_ptr() == y.data_ptr():
@@ -454,6 +467,9 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
     extra = {"launch_pdl": True} if PDL else {}
     tiles = triton.cdiv(N, bn) * split
     programs = tiles if waves <= 0 else min(tiles, waves * _sm_count(weight.device))
+    chunk = triton.cdiv(triton.cdiv(K, split), bk) * bk
+    # the L2 prefetch needs PDL (it runs while the previous kernel does) and 2-byte weights (64 to a line)
+    l2 = bool(prefetch_l2 and PDL and weight.element_size() == 2)
     _projection_kernel[(programs,)](
         x, weight, dummy if bias is None else bias, dummy if ln is None else ln.weight,
         dummy if ln is None or ln.bias is None else ln.bias, cs, cw, cb, y, dummy if res is None else res,
@@ -464,14 +480,14 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
         PROLOGUE=prologue, EPILOGUE=epilogue, HAS_BIAS=bias is not None,
         HAS_LNB=ln is not None and ln.bias is not None, KC=kc_, KCP=triton.next_power_of_2(kc_), HEAD_D=head_d,
         BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0, PREFETCH=PREFETCH,
-        PDL=PDL,
+        PREFETCH_L2=l2, LINES=triton.next_power_of_2(max(1, -(-chunk // 64))), PDL=PDL,
         num_warps=warps, **extra)
     return y
 
 
 def mamba_update(xz: torch.Tensor, xc: torch.Tensor, xp: torch.Tensor, dt_weight: torch.Tensor,
                  dt_bias: torch.Tensor, A: torch.Tensor, D: torch.Tensor, ssm: torch.Tensor, y: torch.Tensor,
-                 gated: torch.Tensor | None = None, block_d: int = 32) -> None:
+                 gated: torch.Tensor | None = None, block_d: int = 16) -> None:
     """The Mamba decode update after x_proj, for one slot: dt_proj, softplus, the state update, D skip, the gate.
 
     xz [2 Di] (in_proj output: [x | z], model dtype; only z is read); xc [Di] silu(conv) of x (the CONV_STATE

@@ -305,3 +305,22 @@ def test_attention_combine_inside_the_partial_kernel_matches_the_two_kernels(row
     one = ta._launch(q, k, v, pos, rows, lam, w, 1e-5, 0.8, H, counters=counters)
     assert torch.equal(one, two)
     assert torch.equal(counters, torch.zeros_like(counters))
+
+
+@pytest.mark.skipif(not (CUDA and torch.cuda.get_device_capability()[0] >= 9), reason="PDL needs a Hopper GPU")
+@pytest.mark.parametrize("shape,config", [((2560, 2560), None), ((2560, 5120), None), ((100, 200), (8, 64, 4, 4, 1))])
+def test_pdl_and_l2_prefetch_change_nothing(shape, config, monkeypatch):
+    """The same projection launched plainly, with Programmatic Dependent Launch, and with PDL + the L2 prefetch of
+    its weights before the wait: bitwise the same result."""
+    N, K = shape
+    ws = kd.Workspace(N, torch.device(DEV))
+    W = _randn(N, K, dtype=BF16, seed=1, scale=K ** -0.5)
+    x = _randn(K, dtype=BF16, seed=2)
+    res = _randn(N, seed=3)
+    outs = []
+    for pdl, l2 in ((False, False), (True, False), (True, True)):
+        monkeypatch.setattr(kd, "PDL", pdl)
+        outs.append(kd.projection(x, W, torch.empty(N, device=DEV), ws, epilogue=kd.RESIDUAL, res=res,
+                                  config=config, prefetch_l2=l2))
+    assert torch.equal(outs[0], outs[1]) and torch.equal(outs[0], outs[2])
+    assert rel(outs[0], res + F.linear(x, W).float()) < 1e-2
