@@ -43,6 +43,9 @@ from .slots import SlotCache, SlotKV
 
 # Use this step for batch-1 decode on CUDA (read when a DecodeStep is made).
 ENABLED = True
+# out_proj after the attention combine and after the Mamba update prefetches its weights into L2 while that short
+# kernel runs (Programmatic Dependent Launch lets it launch early; Hopper+). Read at each call (graph capture).
+L2_PREFETCH = True
 _DTYPES = (torch.bfloat16, torch.float16, torch.float32)
 
 
@@ -111,7 +114,7 @@ class TritonDecode:
                 kd.mamba_update(xz, xc, xp, mixer.dt_proj.weight, mixer.dt_proj.bias, self._A[i], mixer.D,
                                 st.ssm[0], y, gated)
                 x = P(y if gated is None else gated, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32),
-                      ws, epilogue=kd.RESIDUAL, res=x, prefetch_l2=True)
+                      ws, epilogue=kd.RESIDUAL, res=x, prefetch_l2=L2_PREFETCH)
                 if gated is not None:
                     memory = y
             elif isinstance(mixer, GatedMemoryUnit):
@@ -143,7 +146,7 @@ class TritonDecode:
                                              core.subln.weight, core.subln.eps, 1.0 - core.lambda_init, H,
                                              pdl=kd.PDL)
                 x = P(o[0], mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
-                      res=x, bias=mixer.out_proj.bias, prefetch_l2=True)
+                      res=x, bias=mixer.out_proj.bias, prefetch_l2=L2_PREFETCH)
             mlp = layer.mlp
             gu = P(x, mlp.fc1.weight, torch.empty(mlp.fc1.weight.shape[0], device=dev, dtype=dt), ws,
                    prologue=kd.LAYERNORM, ln=layer.post_attention_layernorm)
