@@ -137,6 +137,7 @@ def profile_replay(graph, reps: int = 5) -> dict:
 
 DEFAULT_TRITON_ATTENTION = fused.TRITON_ATTENTION  # the variants below change it; "compiled" is the default
 DEFAULT_DIRECT = triton_decode.ENABLED
+DEFAULT_L2 = triton_decode.L2_PREFETCH
 
 VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     "compiled": (True, True),    # the default GPU path: graphs of the torch.compile'd fused step
@@ -157,8 +158,8 @@ VARIANTS = {  # name -> (use_cuda_graphs, compile_decode[, Inductor options])
     # batch 1 through the compiled step instead of the hand-written Triton step (inference/engine/triton_decode.py,
     # on by default since 2026-11-23 for batch-1 steps)
     "compiled_inductor": (True, True, None, {"direct": False}),
-    # the Triton step without out_proj's L2 prefetch under the attention combine / Mamba update
-    "compiled_no_l2": (True, True, None, {"l2": False}),
+    # the Triton step with out_proj's L2 prefetch under the attention combine / Mamba update (off by default)
+    "compiled_l2": (True, True, None, {"l2": True}),
     "graphs": (True, False),     # graphs of the model's own modules (the 2026-11-22 default)
     "eager": (False, False),
 }
@@ -179,7 +180,7 @@ def bench_roofline(model, dev, args, res) -> None:
         fused.SPLIT_K = bool(switches.get("splitk"))
         fused.TRITON_ATTENTION = bool(switches.get("tattn", DEFAULT_TRITON_ATTENTION))
         triton_decode.ENABLED = bool(switches.get("direct", DEFAULT_DIRECT))
-        triton_decode.L2_PREFETCH = bool(switches.get("l2", True))
+        triton_decode.L2_PREFETCH = bool(switches.get("l2", DEFAULT_L2))
         if switches.get("gemv"):
             from inference.engine import triton_gemv
 

@@ -44,8 +44,9 @@ from .slots import SlotCache, SlotKV
 # Use this step for batch-1 decode on CUDA (read when a DecodeStep is made).
 ENABLED = True
 # out_proj after the attention combine and after the Mamba update prefetches its weights into L2 while that short
-# kernel runs (Programmatic Dependent Launch lets it launch early; Hopper+). Read at each call (graph capture).
-L2_PREFETCH = True
+# kernel runs (Programmatic Dependent Launch lets it launch early; Hopper+). Read at each call (graph capture). Off:
+# no measurable gain on an H100 (run 20, docs/benchmarks.md: 3.307 with against 3.298 ms/token without).
+L2_PREFETCH = False
 _DTYPES = (torch.bfloat16, torch.float16, torch.float32)
 
 
