@@ -31,9 +31,9 @@ pytestmark = [
     pytest.mark.gpu,
     pytest.mark.skipif(not (CUDA or INTERPRET), reason="needs a CUDA device"),
 ]
-big = pytest.mark.skipif(not CUDA, reason="3.8B shapes: too slow for the Triton interpreter")
+big = pytest.mark.skipif(INTERPRET and not CUDA, reason="3.8B shapes: too slow for the Triton interpreter")
 # Triton 3.6's interpreter converts fp32 to bf16 by truncation, the GPU (and torch) round to nearest
-bf16_on_gpu = pytest.mark.skipif(not CUDA, reason="the Triton interpreter rounds bf16 unlike the GPU")
+bf16_on_gpu = pytest.mark.skipif(INTERPRET and not CUDA, reason="the Triton interpreter rounds bf16 unlike the GPU")
 
 BF16, FP32 = torch.bfloat16, torch.float32
 
@@ -227,7 +227,7 @@ def test_step_rejects_a_batch():
         step(torch.zeros(2, dtype=torch.long, device=DEV), torch.zeros(2, dtype=torch.long, device=DEV), 1)
 
 
-@pytest.mark.skipif(not CUDA, reason="CUDA graphs need a CUDA device")
+@pytest.mark.skipif(not CUDA, reason="needs a CUDA device (CUDA graphs)")
 def test_step_replays_in_a_cuda_graph():
     _, ref, step, sa, sb = _pair(FP32, seed=4)
     tok = torch.tensor([5], device=DEV)
@@ -257,7 +257,7 @@ def test_step_replays_in_a_cuda_graph():
     _states_close(sa, sb, 1e-4)
 
 
-@pytest.mark.skipif(not CUDA, reason="the engine's graphs need a CUDA device")
+@pytest.mark.skipif(not CUDA, reason="needs a CUDA device (the engine's graphs)")
 def test_engine_with_the_triton_step_gives_the_eager_engine_tokens():
     """Batch-1 steps through the Triton step, larger batches through the compiled step, requests joining and
     leaving: the eager engine's greedy tokens (fp32 model)."""
@@ -307,7 +307,7 @@ def test_attention_combine_inside_the_partial_kernel_matches_the_two_kernels(row
     assert torch.equal(counters, torch.zeros_like(counters))
 
 
-@pytest.mark.skipif(not (CUDA and torch.cuda.get_device_capability()[0] >= 9), reason="PDL needs a Hopper GPU")
+@pytest.mark.skipif(not (CUDA and torch.cuda.get_device_capability()[0] >= 9), reason="needs a CUDA device of compute capability >= 9 (PDL)")
 @pytest.mark.parametrize("shape,config", [((2560, 2560), None), ((2560, 5120), None), ((100, 200), (8, 64, 4, 4, 1))])
 def test_pdl_and_l2_prefetch_change_nothing(shape, config, monkeypatch):
     """The same projection launched plainly, with Programmatic Dependent Launch, and with PDL + the L2 prefetch of
