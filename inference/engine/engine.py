@@ -157,7 +157,9 @@ class Engine:
     `compile_decode`: None (default) = on exactly when CUDA graphs are on. On, the captured decode step is the
     fused step of :mod:`.fused` compiled by `torch.compile` (Inductor, coordinate-descent-tuned matrix-vector
     kernels): one compilation serves every key-row bucket at batch 1, one more every bucket at batch > 1 (about a
-    minute each for the 3.8B model, paid at the first capture; :meth:`warmup` pays it before serving). Off, the
+    minute each for the 3.8B model, paid at the first capture; :meth:`warmup` pays it before serving). Batch-1
+    steps of models it serves run the hand-written Triton step of :mod:`.triton_decode` instead (nothing to
+    compile; :data:`.triton_decode.ENABLED`). Off, the
     step runs the model's own modules (eagerly, or replayed from graphs). `compile_options`: Inductor options instead
     of :data:`.fused.FUSED_INDUCTOR_OPTIONS` (benchmarks; `{}` = Inductor's defaults, no coordinate-descent tuning).
     `pipeline`: pipelined greedy decode (module docstring); None = on exactly when CUDA graphs are on.
