@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,10 +26,17 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_gemv import copy_bandwidth, graph_time
+
 from inference import SambaYConfig, SambaYForCausalLM
 from inference.engine import triton_decode_kernels as kd
 from inference.engine.slots import SlotCache
 from inference.engine.triton_decode import TritonDecode
+
+
+def graph_ms(fn, reps: int = 15) -> float:
+    """Median ms of one replay of a CUDA graph of fn()."""
+    return graph_time(fn, reps) * 1e3
 
 # name -> (N, K, prologue, epilogue) as the step calls them
 PROJECTIONS = {
@@ -48,44 +54,6 @@ PROJECTIONS = {
 # and 0 (a program per tile), 4 or 8 programs per SM looping over tiles
 CANDIDATES = [(bn, bk, sp, 8 if bn * bk >= 8192 else 4, waves) for bn in (4, 8, 16) for bk in (256, 512, 1024)
               for sp in (1, 2, 4, 8) if 2048 <= bn * bk <= 8192 for waves in (0, 4, 8)]
-
-
-def graph_ms(fn, reps: int = 15) -> float:
-    """Median ms of one replay of a CUDA graph of fn()."""
-    s = torch.cuda.Stream()
-    s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        fn()
-    torch.cuda.current_stream().wait_stream(s)
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        fn()
-    g.replay()
-    torch.cuda.synchronize()
-    ev = [torch.cuda.Event(enable_timing=True) for _ in range(2)]
-    ts = []
-    for _ in range(reps):
-        ev[0].record()
-        g.replay()
-        ev[1].record()
-        ev[1].synchronize()
-        ts.append(ev[0].elapsed_time(ev[1]))
-    return statistics.median(ts)
-
-
-def copy_bandwidth() -> float:
-    a = torch.empty(1 << 29, dtype=torch.bfloat16, device="cuda")
-    b = torch.empty_like(a)
-    ts = []
-    for i in range(13):
-        e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        e0.record()
-        b.copy_(a)
-        e1.record()
-        e1.synchronize()
-        if i >= 3:
-            ts.append(e0.elapsed_time(e1) / 1e3)
-    return 2 * a.numel() * 2 / statistics.median(ts)
 
 
 def sweep(name: str, N: int, K: int, pro: int, epi: int, candidates, ws) -> dict:
@@ -151,7 +119,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     kd.PDL = torch.cuda.get_device_capability()[0] >= 9
     res: dict = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "pdl": kd.PDL,
-                 "date": time.strftime("%Y-%m-%d"), "copy_bandwidth_TBps": copy_bandwidth() / 1e12, "shapes": {}}
+                 "date": time.strftime("%Y-%m-%d"), "copy_bandwidth_TBps": copy_bandwidth(torch.device("cuda")) / 1e12, "shapes": {}}
     print(f"copy bandwidth {res['copy_bandwidth_TBps']:.3f} TB/s, PDL {kd.PDL}", flush=True)
     ws = kd.Workspace(200064, torch.device("cuda"))
     names = args.only.split(",") if args.only else list(PROJECTIONS)

@@ -39,6 +39,8 @@ import os
 
 import torch
 
+from .triton_gemv import generic_config
+
 try:  # CI and CPU machines have no Triton
     import triton
     import triton.language as tl
@@ -103,14 +105,7 @@ def config_for(N: int, K: int, prologue: int = PLAIN) -> tuple[int, int, int, in
     run. BLOCK_K and SPLIT shrink for small K (SPLIT * BLOCK_K never exceeds K's next power of two). waves: at most
     waves * SMs programs, each looping over tiles (0: one program per tile; :data:`DEFAULT_WAVES` where the table
     entry has 4 numbers)."""
-    cfg = CONFIGS.get((N, K, prologue), CONFIGS.get((N, K)))
-    if cfg is None:
-        bn, bk, warps = 8, 512, 4
-        tiles = -(-N // bn)
-        split = 1
-        while tiles * split < 264 and split < 8 and K >= split * 2 * 1024:
-            split *= 2
-        cfg = (bn, bk, split, warps)
+    cfg = CONFIGS.get((N, K, prologue), CONFIGS.get((N, K))) or generic_config(N, K)
     bn, bk, split, warps, waves = _full(cfg)
     kp = 1
     while kp < K:
@@ -122,6 +117,7 @@ def config_for(N: int, K: int, prologue: int = PLAIN) -> tuple[int, int, int, in
 
 
 if triton is not None:
+    from .triton_gemv import _w_tile  # W[rn, rk], evict-first, masked on N only when K splits evenly
 
     @triton.jit
     def _silu(v):
@@ -144,17 +140,6 @@ if triton is not None:
         else:
             v = tl.load(x_ptr + rk, mask=kmask, other=0.0).to(tl.float32)
         return tl.where(kmask, v, 0.0)
-
-    @triton.jit
-    def _w_tile(w_ptr, rn, rk, nmask, kmask, K, EVEN_K: tl.constexpr):
-        """W[rn, rk] (read once: evict first); masked on N only when K splits evenly into the tiles."""
-        if EVEN_K:
-            w = tl.load(w_ptr + rn[:, None] * K + rk[None, :], mask=nmask[:, None], other=0.0,
-                        eviction_policy="evict_first")
-        else:
-            w = tl.load(w_ptr + rn[:, None] * K + rk[None, :], mask=nmask[:, None] & kmask[None, :], other=0.0,
-                        eviction_policy="evict_first")
-        return w
 
     @triton.jit
     def _epilogue(out, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q, kv_k, ring,

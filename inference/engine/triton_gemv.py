@@ -98,19 +98,22 @@ def block_b(b: int | torch.SymInt) -> int:
     return p
 
 
+def generic_config(N: int, K: int) -> tuple[int, int, int, int]:
+    """(BLOCK_N, BLOCK_K, SPLIT, num_warps) for a shape no table lists: 8 rows a program, K in 512-wide chunks,
+    K split in up to 8 slices while fewer than ~2 programs per SM of an H100 (264) would run."""
+    bn, bk, warps = 8, 512, 4
+    tiles = -(-N // bn)
+    split = 1
+    while tiles * split < 264 and split < 8 and K >= split * 2 * 1024:
+        split *= 2
+    return bn, bk, split, warps
+
+
 def config_for(N: int, K: int, bb: int) -> tuple[int, int, int, int]:
     """(BLOCK_N, BLOCK_K, SPLIT, num_warps) for W [N, K] and bb = block_b(b) rows. Table entry or the generic
     fallback; BLOCK_K shrinks (and warps grow to 8) for bb > 1 so the accumulator stays in registers; SPLIT and
     BLOCK_K are cut down for small K (SPLIT * BLOCK_K never exceeds K's next power of two)."""
-    cfg = CONFIGS.get((N, K))
-    if cfg is None:  # generic: split K when few column tiles would leave SMs idle
-        bn, bk, warps = 8, 512, 4
-        tiles = -(-N // bn)
-        split = 1
-        while tiles * split < 264 and split < 8 and K >= split * 2 * 1024:
-            split *= 2
-        cfg = (bn, bk, split, warps)
-    bn, bk, split, warps = cfg
+    bn, bk, split, warps = CONFIGS.get((N, K)) or generic_config(N, K)
     kp = triton.next_power_of_2(K) if triton is not None else K
     bk = min(bk, max(16, kp))
     while split > 1 and split * bk > kp:
