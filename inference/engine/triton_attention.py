@@ -70,11 +70,9 @@ if triton is not None:
 
     @triton.jit
     def _diff_partial_kernel(q_ptr, q_stride, k_ptr, k_sb, k_sh, k_sr, v_ptr, v_sb, v_sh, v_sr, pos_ptr,
-                             part_o_ptr, part_ml_ptr, R, rows_per_split, scale, cnt_ptr, lam_ptr, w_ptr, out_ptr,
-                             out_stride, eps, post_scale,
+                             part_o_ptr, part_ml_ptr, R, rows_per_split, scale,
                              S: tl.constexpr, D: tl.constexpr, REP: tl.constexpr, QB: tl.constexpr,
-                             BLOCK_R: tl.constexpr, IEEE: tl.constexpr, FUSED: tl.constexpr, SP: tl.constexpr,
-                             PDL: tl.constexpr):
+                             BLOCK_R: tl.constexpr, IEEE: tl.constexpr, PDL: tl.constexpr):
         if PDL:  # let the combine launch now (it waits for these results); wait for q and this token's K/V row
             tl.extra.cuda.gdc_launch_dependents()
             tl.extra.cuda.gdc_wait()
@@ -144,14 +142,6 @@ if triton is not None:
         tl.store(ml_ptr + 1, l0, mask=amask)
         tl.store(ml_ptr + S * 2, m1, mask=amask)
         tl.store(ml_ptr + S * 2 + 1, l1, mask=amask)
-        if FUSED:  # the pair's last slice to finish merges the S partials and writes the combine (no 2nd kernel)
-            tl.debug_barrier()  # every thread's partials are written before the count (release)
-            done = tl.atomic_add(cnt_ptr + i * G + m, 1, sem="acq_rel")
-            if done == S - 1:
-                tl.atomic_xchg(cnt_ptr + i * G + m, 0)  # ready for the next call
-                for a2 in tl.static_range(REP):
-                    _combine_head(part_o_ptr, part_ml_ptr, lam_ptr, w_ptr, out_ptr, out_stride, eps, post_scale,
-                                  i, m * REP + a2, G * REP, S, SP, D)
 
     @triton.jit
     def _merge(part_o_ptr, part_ml_ptr, row, S: tl.constexpr, SP: tl.constexpr, D: tl.constexpr):
@@ -159,20 +149,23 @@ if triton is not None:
         sp = tl.arange(0, SP)
         d2 = tl.arange(0, 2 * D)
         smask = sp < S
-        mx = tl.load(part_ml_ptr + (row * S + sp) * 2, mask=smask, other=-1.0e30, cache_modifier=".cg")
-        sm = tl.load(part_ml_ptr + (row * S + sp) * 2 + 1, mask=smask, other=0.0, cache_modifier=".cg")
-        o = tl.load(part_o_ptr + (row * S + sp)[:, None] * (2 * D) + d2[None, :], mask=smask[:, None], other=0.0,
-                    cache_modifier=".cg")
+        mx = tl.load(part_ml_ptr + (row * S + sp) * 2, mask=smask, other=-1.0e30)
+        sm = tl.load(part_ml_ptr + (row * S + sp) * 2 + 1, mask=smask, other=0.0)
+        o = tl.load(part_o_ptr + (row * S + sp)[:, None] * (2 * D) + d2[None, :], mask=smask[:, None], other=0.0)
         w = tl.exp(mx - tl.max(mx, 0))
         return tl.sum(o * w[:, None], 0) / tl.sum(sm * w, 0)
 
     @triton.jit
-    def _combine_head(part_o_ptr, part_ml_ptr, lam_ptr, w_ptr, out_ptr, out_stride, eps, post_scale, i, h, HB,
-                      S: tl.constexpr, SP: tl.constexpr, D: tl.constexpr):
-        """Slot i, branch-local head h (of HB): merge both branches' partials, SubLN(a1 - lam a2) * post_scale."""
+    def _diff_combine_kernel(part_o_ptr, part_ml_ptr, lam_ptr, w_ptr, out_ptr, out_stride, eps, post_scale,
+                             S: tl.constexpr, SP: tl.constexpr, D: tl.constexpr, PDL: tl.constexpr):
+        if PDL:  # let out_proj launch now (it loads its first weights, then waits for this output)
+            tl.extra.cuda.gdc_launch_dependents()
+            tl.extra.cuda.gdc_wait()
+        i = tl.program_id(0)
+        h = tl.program_id(1)  # branch-local head m * REP + a
         d2 = tl.arange(0, 2 * D)
         dt = out_ptr.dtype.element_ty
-        row = (i * HB + h) * 2
+        row = (i * tl.num_programs(1) + h) * 2
         a1 = _merge(part_o_ptr, part_ml_ptr, row, S, SP, D).to(dt)
         a2 = _merge(part_o_ptr, part_ml_ptr, row + 1, S, SP, D).to(dt)
         lam = tl.load(lam_ptr).to(tl.float32)
@@ -183,23 +176,17 @@ if triton is not None:
         y = (tl.load(w_ptr + d2).to(tl.float32) * y).to(dt).to(tl.float32)
         tl.store(out_ptr + i * out_stride + h * (2 * D) + d2, (y * post_scale).to(dt))
 
-    @triton.jit
-    def _diff_combine_kernel(part_o_ptr, part_ml_ptr, lam_ptr, w_ptr, out_ptr, out_stride, eps, post_scale,
-                             S: tl.constexpr, SP: tl.constexpr, D: tl.constexpr, PDL: tl.constexpr):
-        if PDL:  # let out_proj launch now (it prefetches its weights, then waits for this output)
-            tl.extra.cuda.gdc_launch_dependents()
-            tl.extra.cuda.gdc_wait()
-        _combine_head(part_o_ptr, part_ml_ptr, lam_ptr, w_ptr, out_ptr, out_stride, eps, post_scale,
-                      tl.program_id(0), tl.program_id(1), tl.num_programs(1), S, SP, D)
 
+def launch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pos: torch.Tensor, rows: int, lam: torch.Tensor,
+           subln_weight: torch.Tensor, eps: float, post_scale: float, num_heads: int, pdl: bool = False
+           ) -> torch.Tensor:
+    """Run both kernels directly (no custom op; arguments as :func:`diff_decode_attention_combined` with
+    post_scale = 1 - lambda_init). `pdl`: launch both with Programmatic Dependent Launch (Hopper+), each letting
+    its dependent launch at once (the batch-1 Triton step of :mod:`.triton_decode`).
 
-def _launch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pos: torch.Tensor, rows: int, lam: torch.Tensor,
-            subln_weight: torch.Tensor, eps: float, post_scale: float, num_heads: int,
-            counters: torch.Tensor | None = None, pdl: bool = False) -> torch.Tensor:
-    """Both kernels; with `counters` (int32, >= b * Hkv/2 zeros, left zero) the combine runs inside the partial
-    kernel, in the last slice of each value pair to finish (one kernel: measured slower at 2K keys, the merge then
-    runs in 10 programs instead of 20). `pdl`: launch both with Programmatic Dependent Launch (Hopper+), each
-    letting its dependent launch at once (the batch-1 Triton step: out_proj prefetches its weights meanwhile)."""
+    (Tried: the combine done by the last slice of each value pair inside the partial kernel, one kernel instead of
+    two. Slower at 2K keys on an H100, the merge then runs in 10 programs instead of 20: run 18, docs/benchmarks.md.)
+    """
     b = pos.shape[0]
     Hkv, D = k.shape[1], k.shape[3]
     G, rep = Hkv // 2, num_heads // Hkv
@@ -210,23 +197,17 @@ def _launch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pos: torch.Tensor
     part_o = torch.empty(b, G, rep, 2, S, 2 * D, device=q.device, dtype=torch.float32)
     part_ml = torch.empty(b, G, rep, 2, S, 2, device=q.device, dtype=torch.float32)
     out = torch.empty(b, num_heads * D, device=q.device, dtype=q.dtype)
-    fused = counters is not None
-    if fused and counters.numel() < b * G:
-        raise ValueError("counters too small")
     # software-pipeline stages that fit in shared memory (fp32 with D = 128 fits one)
     stage_bytes = BLOCK_R * 4 * D * q.element_size()
     stages = max(1, min(3, (160 * 1024) // stage_bytes))
-    SP = triton.next_power_of_2(S)
+    extra = {"launch_pdl": True} if pdl else {}
     _diff_partial_kernel[(b, G, S)](q, q.stride(0), k, k.stride(0), k.stride(1), k.stride(2), v, v.stride(0),
-                                    v.stride(1), v.stride(2), pos, part_o, part_ml, rows, per, D ** -0.5,
-                                    counters if fused else pos, lam, subln_weight, out, out.stride(0), eps,
-                                    post_scale, S=S, D=D, REP=rep, QB=QB, BLOCK_R=BLOCK_R,
-                                    IEEE=q.dtype == torch.float32, FUSED=fused, SP=SP, PDL=pdl, num_warps=4,
-                                    num_stages=stages, **({"launch_pdl": True} if pdl else {}))
-    if not fused:
-        _diff_combine_kernel[(b, G * rep)](part_o, part_ml, lam, subln_weight, out, out.stride(0), eps, post_scale,
-                                           S=S, SP=SP, D=D, PDL=pdl, num_warps=4 if S <= 32 else 8,
-                                           **({"launch_pdl": True} if pdl else {}))
+                                    v.stride(1), v.stride(2), pos, part_o, part_ml, rows, per, D ** -0.5, S=S,
+                                    D=D, REP=rep, QB=QB, BLOCK_R=BLOCK_R, IEEE=q.dtype == torch.float32, PDL=pdl,
+                                    num_warps=4, num_stages=stages, **extra)
+    _diff_combine_kernel[(b, G * rep)](part_o, part_ml, lam, subln_weight, out, out.stride(0), eps, post_scale,
+                                       S=S, SP=triton.next_power_of_2(S), D=D, PDL=pdl,
+                                       num_warps=4 if S <= 32 else 8, **extra)
     return out
 
 
@@ -237,7 +218,7 @@ def _register() -> object:
     def diff_decode_attn(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pos: torch.Tensor, rows: int,
                          lam: torch.Tensor, subln_weight: torch.Tensor, eps: float, post_scale: float,
                          num_heads: int) -> torch.Tensor:
-        return _launch(q, k, v, pos, rows, lam, subln_weight, eps, post_scale, num_heads)
+        return launch(q, k, v, pos, rows, lam, subln_weight, eps, post_scale, num_heads)
 
     @diff_decode_attn.register_fake
     def _(q, k, v, pos, rows, lam, subln_weight, eps, post_scale, num_heads):

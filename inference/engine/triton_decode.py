@@ -31,6 +31,8 @@ MLPs; d_conv <= 8). The engine's :class:`~.decode.DecodeStep` uses it for batch-
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from ..config import CROSS_ATTENTION, FULL_ATTENTION
@@ -55,8 +57,6 @@ def supported(model: SambaYForCausalLM) -> bool:
     supported dtype and attention shape, conv width <= 8."""
     c = model.config
     dtype = model.model.embed_tokens.weight.dtype
-    import os
-
     on_device = model.device.type == "cuda" or (os.environ.get("TRITON_INTERPRET") == "1")
     return (kd.AVAILABLE and triton_attention.AVAILABLE and on_device and dtype in _DTYPES
             and triton_attention.supported(c.head_dim, c.num_attention_heads, c.num_key_value_heads, dtype)
@@ -143,7 +143,7 @@ class TritonDecode:
                     if kind == FULL_ATTENTION and i == c.kv_layer:
                         shared = cache
                 core = mixer.inner_cross_attn
-                o = triton_attention._launch(qkv[None], cache.k, cache.v, pos, visible, diff_lambda(mixer, dt),
+                o = triton_attention.launch(qkv[None], cache.k, cache.v, pos, visible, diff_lambda(mixer, dt),
                                              core.subln.weight, core.subln.eps, 1.0 - core.lambda_init, H,
                                              pdl=kd.PDL)
                 x = P(o[0], mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,

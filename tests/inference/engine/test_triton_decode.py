@@ -289,24 +289,6 @@ def test_greedy_kernel_takes_the_first_maximum_and_feeds_it_back(V):
         assert torch.equal(ws.counters, torch.zeros_like(ws.counters))
 
 
-@pytest.mark.parametrize("rows", [5, 64, 700])
-def test_attention_combine_inside_the_partial_kernel_matches_the_two_kernels(rows):
-    from inference.engine import triton_attention as ta
-
-    b, H, Hkv, D, R = 1, 8, 4, 32, 800
-    q = _randn(b, (H + 2 * Hkv) * D, seed=1)
-    k = _randn(2, Hkv, R, D, seed=2)
-    v = _randn(2, Hkv // 2, R, 2 * D, seed=3)
-    pos = torch.tensor([rows - 2], device=DEV)
-    lam = torch.tensor(0.3, device=DEV)
-    w = 1 + 0.1 * _randn(2 * D, seed=4)
-    counters = torch.zeros(64, dtype=torch.int32, device=DEV)
-    two = ta._launch(q, k, v, pos, rows, lam, w, 1e-5, 0.8, H)
-    one = ta._launch(q, k, v, pos, rows, lam, w, 1e-5, 0.8, H, counters=counters)
-    assert torch.equal(one, two)
-    assert torch.equal(counters, torch.zeros_like(counters))
-
-
 @pytest.mark.skipif(not (CUDA and torch.cuda.get_device_capability()[0] >= 9), reason="needs a CUDA device of compute capability >= 9 (PDL)")
 @pytest.mark.parametrize("shape,config", [((2560, 2560), None), ((2560, 5120), None), ((100, 200), (8, 64, 4, 4, 1))])
 def test_pdl_and_l2_prefetch_change_nothing(shape, config, monkeypatch):
