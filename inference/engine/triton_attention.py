@@ -52,6 +52,9 @@ QB = 16
 # rows each up to 8K keys, so no program waits on a chain of loads)
 ROWS_PER_SPLIT = 64
 MAX_SPLITS = 128
+# software-pipeline stages of the partial kernel when each slice is one block of rows (nothing to pipeline: more
+# stages only take shared memory, so fewer programs fit on an SM); None = as for longer slices
+ONE_BLOCK_STAGES: int | None = None
 
 
 def supported(head_dim: int, num_heads: int, num_kv_heads: int, dtype: torch.dtype) -> bool:
@@ -200,6 +203,8 @@ def launch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pos: torch.Tensor,
     # software-pipeline stages that fit in shared memory (fp32 with D = 128 fits one)
     stage_bytes = BLOCK_R * 4 * D * q.element_size()
     stages = max(1, min(3, (160 * 1024) // stage_bytes))
+    if per <= BLOCK_R and ONE_BLOCK_STAGES is not None:
+        stages = ONE_BLOCK_STAGES
     extra = {"launch_pdl": True} if pdl else {}
     _diff_partial_kernel[(b, G, S)](q, q.stride(0), k, k.stride(0), k.stride(1), k.stride(2), v, v.stride(0),
                                     v.stride(1), v.stride(2), pos, part_o, part_ml, rows, per, D ** -0.5, S=S,

@@ -1,0 +1,291 @@
+"""The batch-1 Triton decode step (inference/engine/triton_decode.py) under switch settings, side by side in one
+process: each variant captured as its own CUDA graph, the graphs replayed in interleaved rounds, and a kernel
+profile of one replay each with the time every kind of kernel adds to the step.
+
+    python bench/bench_decode_variants.py --out DIR [--variants base,trigger,...] [--rounds 7]
+
+Random bf16 3.8B model, 2K-token context (K/V rows hold random values: speed does not depend on them). For each
+variant: the median ms of a replay (over `rounds` rounds of `reps` replays each, the variants taking turns, so a
+drift of the clock or the memory temperature hits all of them alike), and from the profile the *added* time of each
+kernel kind: the end of a kernel minus the end of the one before it (kernels overlap under Programmatic Dependent
+Launch, so a kernel's own duration says little; the added times sum to the step). Writes DIR/decode-variants.json
+and prints a table last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_gemv import copy_bandwidth
+
+from inference import SambaYConfig, SambaYForCausalLM
+from inference.engine import triton_attention, triton_chain, triton_decode
+from inference.engine import triton_decode_kernels as kd
+from inference.engine.slots import SlotCache
+from inference.engine.triton_decode import TritonDecode
+
+# variant -> {(module, attribute): value}; attributes not named keep their defaults
+KD, ATT, TD, CH = kd, triton_attention, triton_decode, triton_chain
+VARIANTS: dict[str, dict[tuple[object, str], object]] = {
+    "base": {},
+    "trigger": {(KD, "TRIGGER"): 1},
+    "trigger_l2": {(KD, "TRIGGER"): 1, (KD, "PRE_L2"): 2},
+    "trigger_l2x4": {(KD, "TRIGGER"): 1, (KD, "PRE_L2"): 4},
+    "att1": {(ATT, "ONE_BLOCK_STAGES"): 1},
+    "att128": {(ATT, "ROWS_PER_SPLIT"): 128},
+    "trigger_att1": {(KD, "TRIGGER"): 1, (ATT, "ONE_BLOCK_STAGES"): 1},
+    "trigger_l2_att1": {(KD, "TRIGGER"): 1, (KD, "PRE_L2"): 2, (ATT, "ONE_BLOCK_STAGES"): 1},
+    "l2": {(KD, "PRE_L2"): 2},
+    # runs of projections as one persistent kernel (triton_chain): tile, warps, programs an SM
+    "chain": {(TD, "CHAIN"): True},
+    "chain_16x256": {(TD, "CHAIN"): True, (CH, "BLOCK_N"): 16, (CH, "BLOCK_K"): 256},
+    "chain_4x512": {(TD, "CHAIN"): True, (CH, "BLOCK_N"): 4, (CH, "BLOCK_K"): 512},
+    "chain_8x256_occ6": {(TD, "CHAIN"): True, (CH, "BLOCK_N"): 8, (CH, "BLOCK_K"): 256, (CH, "OCCUPANCY"): 6},
+    "chain_16x512_w8": {(TD, "CHAIN"): True, (CH, "BLOCK_N"): 16, (CH, "BLOCK_K"): 512, (CH, "WARPS"): 8,
+                        (CH, "OCCUPANCY"): 2},
+}
+
+NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a short name
+    (20480, 2560, kd.LAYERNORM, kd.STORE): "fc1",
+    (2560, 10240, kd.SWIGLU, kd.RESIDUAL): "fc2",
+    (10240, 2560, kd.LAYERNORM, kd.CONV_STATE): "mamba.in_proj",
+    (192, 5120, kd.PLAIN, kd.STORE): "mamba.x_proj",
+    (2560, 5120, kd.PLAIN, kd.RESIDUAL): "mamba/gmu.out_proj",
+    (5120, 2560, kd.LAYERNORM, kd.KV): "attn.Wqkv",
+    (5120, 2560, kd.LAYERNORM, kd.SILU_MUL): "gmu.in_proj",
+    (2560, 2560, kd.LAYERNORM, kd.STORE): "cross.Wq",
+    (2560, 2560, kd.PLAIN, kd.RESIDUAL): "attn.out_proj",
+    (200064, 2560, kd.LAYERNORM, kd.STORE): "lm_head",
+}
+
+
+def launch_labels(step: TritonDecode, tok, pos, rows) -> list[str]:
+    """The kernels one step launches, in order, named (one eager call with the launchers wrapped)."""
+    labels = ["embedding", "embedding.to_fp32"]
+    orig_p, orig_m, orig_a = kd.projection, kd.mamba_update, triton_attention.launch
+
+    def p(x, weight, y, ws, **kw):
+        N, K = weight.shape
+        labels.append(NAMES.get((N, K, kw.get("prologue", kd.PLAIN), kw.get("epilogue", kd.STORE)), f"proj{N}x{K}"))
+        return orig_p(x, weight, y, ws, **kw)
+
+    def m(*a, **kw):
+        labels.append("mamba_update")
+        return orig_m(*a, **kw)
+
+    def att(q, k, v, pos_, rows_, *a, **kw):
+        kind = "swa" if rows_ <= 512 else "cross"
+        labels.extend([f"attn.partial.{kind}", f"attn.combine.{kind}"])
+        return orig_a(q, k, v, pos_, rows_, *a, **kw)
+
+    orig_add, orig_launch = triton_chain.Chain.add, triton_chain.launch
+    names: list[str] = []
+
+    def add(self, x, weight, y, **kw):
+        N, K = weight.shape
+        names.append(NAMES.get((N, K, kw.get("prologue", kd.PLAIN), kw.get("epilogue", kd.STORE)), f"proj{N}x{K}"))
+        return orig_add(self, x, weight, y, **kw)
+
+    def chain_launch(*a, **kw):
+        labels.append("chain:" + "+".join(names))
+        names.clear()
+        return orig_launch(*a, **kw)
+
+    kd.projection, kd.mamba_update, triton_attention.launch = p, m, att
+    triton_chain.Chain.add, triton_chain.launch = add, chain_launch
+    try:
+        step(tok, pos, rows)
+    finally:
+        kd.projection, kd.mamba_update, triton_attention.launch = orig_p, orig_m, orig_a
+        triton_chain.Chain.add, triton_chain.launch = orig_add, orig_launch
+    torch.cuda.synchronize()
+    return labels
+
+
+def capture(fn) -> torch.cuda.CUDAGraph:
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        fn()
+    torch.cuda.current_stream().wait_stream(s)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        fn()
+    g.replay()
+    torch.cuda.synchronize()
+    return g
+
+
+def added_times(graph, labels: list[str]) -> dict:
+    """Profile one replay: per label, the summed time it adds (end minus the previous kernel's end, us) and count."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        graph.replay()
+        torch.cuda.synchronize()
+    ks = sorted((e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA
+                 and "memcpy" not in e.name.lower()), key=lambda e: e.time_range.start)
+    if len(ks) != len(labels):
+        return {"error": f"{len(ks)} kernels profiled, {len(labels)} launches labelled"}
+    out: dict[str, list[float]] = {}
+    prev = ks[0].time_range.start
+    for e, lab in zip(ks, labels):
+        end = e.time_range.end
+        out.setdefault(lab, [0.0, 0])
+        out[lab][0] += max(0.0, end - prev)
+        out[lab][1] += 1
+        prev = max(prev, end)
+    return {k: {"us": round(v[0], 2), "count": v[1], "us_each": round(v[0] / v[1], 2)} for k, v in out.items()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="/tmp/decode-variants")
+    ap.add_argument("--context", type=int, default=2048)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--chain-timing", action="store_true",
+                    help="one eager step with chained projections, each program's phase start / end times (globaltimer)")
+    ap.add_argument("--check", action="store_true",
+                    help="only run each variant's step once (eager, then a graph replay) and compare its logits with "
+                         "the first variant's")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    names = args.variants.split(",")
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
+    dev = torch.device("cuda")
+    bw = copy_bandwidth(dev)
+    with torch.device("cuda"):
+        model = SambaYForCausalLM(SambaYConfig())
+    model = model.to(torch.bfloat16)
+    model.init_random(0).eval().requires_grad_(False)
+    ctx = args.context
+    slots = SlotCache(model.config, 1, ctx + 64, device="cuda", dtype=model.dtype)
+    for layer in slots.layers:  # random K/V and states
+        for t in ((layer.k, layer.v) if hasattr(layer, "k") else (layer.conv,) if layer is not None else ()):
+            t.normal_()
+    tok = torch.tensor([7], device="cuda")
+    pos = torch.tensor([ctx], device="cuda")
+    weights = sum(p.numel() for p in model.parameters()) * 2
+    res: dict = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "date": time.strftime("%Y-%m-%d"),
+                 "argv": sys.argv[1:], "copy_bandwidth_TBps": bw / 1e12, "weights_GB": weights / 1e9,
+                 "pdl": kd.PDL, "variants": {}}
+    print(f"copy bandwidth {bw / 1e12:.3f} TB/s; weights {weights / 1e9:.3f} GB -> {weights / bw * 1e3:.3f} ms",
+          flush=True)
+    if args.chain_timing:
+        saved = {key: getattr(*key) for key in VARIANTS[names[0]]}
+        for (mod, attr), val in VARIANTS[names[0]].items():
+            setattr(mod, attr, val)
+        triton_decode.CHAIN = True
+        step = TritonDecode(model, slots)
+        step(tok, pos, ctx + 1)  # compile
+        triton_chain.TIMING_SINK = sink = []
+        labs = [lab for lab in launch_labels(step, tok, pos, ctx + 1) if lab.startswith("chain:")]
+        triton_chain.TIMING_SINK = None
+        torch.cuda.synchronize()
+        for lab, ts in list(zip(labs, sink))[:6]:
+            t = ts.cpu().double() / 1e3  # us
+            phases = lab[len("chain:"):].split("+")
+            t0 = t[:, 0, 0].min()
+            print(f"{lab} ({step.chain.programs} programs), us from the first start: phase: start min/max, end "
+                  f"min/median/max")
+            for i, ph in enumerate(phases):
+                st, en = t[:, i, 0] - t0, t[:, i, 1] - t0
+                print(f"  {ph:22s} {st.min():8.2f} {st.max():8.2f} | {en.min():8.2f} {en.median():8.2f} "
+                      f"{en.max():8.2f}")
+        for (mod, attr), val in saved.items():
+            setattr(mod, attr, val)
+        return 0
+    if args.check:
+        ref = None
+        for name in names:
+            saved = {key: getattr(*key) for key in VARIANTS[name]}
+            for (mod, attr), val in VARIANTS[name].items():
+                setattr(mod, attr, val)
+            try:
+                step = TritonDecode(model, slots)
+                snap = slots.mamba_snapshot(1)
+                eager = step(tok, pos, ctx + 1).clone()
+                slots.mamba_restore(snap)
+                out = torch.empty_like(eager)
+                g = capture(lambda step=step, out=out: step(tok, pos, ctx + 1, out=out))
+                slots.mamba_restore(snap)
+                g.replay()
+                slots.mamba_restore(snap)
+                torch.cuda.synchronize()
+                ref = eager if ref is None else ref
+                rel = lambda a, b: ((a - b).double().norm() / b.double().norm()).item()
+                print(f"check {name}: eager logits vs {names[0]}'s rel {rel(eager, ref):.2e}; graph replay vs "
+                      f"eager rel {rel(out, eager):.2e}", flush=True)
+            finally:
+                for (mod, attr), val in saved.items():
+                    setattr(mod, attr, val)
+        return 0
+    graphs, labels, steps = {}, {}, {}  # (a graph uses its step's buffers: the step must outlive it)
+    for name in names:
+        saved = {key: getattr(*key) for key in VARIANTS[name]}
+        for (mod, attr), val in VARIANTS[name].items():
+            setattr(mod, attr, val)
+        try:
+            t0 = time.perf_counter()
+            step = steps[name] = TritonDecode(model, slots)  # switches read at construction (CHAIN) apply
+            labels[name] = launch_labels(step, tok, pos, ctx + 1)
+            graphs[name] = capture(lambda step=step: step(tok, pos, ctx + 1))
+            if step.chain is not None:
+                print(f"{name}: chain programs {step.chain.programs}, registers {step.chain.regs}, spills "
+                      f"{step.chain.spills}", flush=True)
+            print(f"{name}: captured in {time.perf_counter() - t0:.1f} s", flush=True)
+        finally:
+            for (mod, attr), val in saved.items():
+                setattr(mod, attr, val)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    ev = [torch.cuda.Event(enable_timing=True) for _ in range(2)]
+    for _ in range(args.rounds):
+        for name in names:
+            g = graphs[name]
+            g.replay()
+            for _ in range(args.reps):
+                ev[0].record()
+                g.replay()
+                ev[1].record()
+                ev[1].synchronize()
+                times[name].append(ev[0].elapsed_time(ev[1]))
+    for name in names:
+        ms = statistics.median(times[name])
+        prof = added_times(graphs[name], labels[name])
+        res["variants"][name] = {"switches": {f"{m.__name__.rsplit('.', 1)[-1]}.{a}": v
+                                              for (m, a), v in VARIANTS[name].items()},
+                                 "ms_median": ms, "ms_p10": statistics.quantiles(times[name], n=10)[0],
+                                 "ms_p90": statistics.quantiles(times[name], n=10)[-1],
+                                 "weights_at_copy_rate_fraction": weights / bw * 1e3 / ms, "added_us": prof}
+        print(f"{name:18s} {ms:.4f} ms/step (p10 {res['variants'][name]['ms_p10']:.4f}, p90 "
+              f"{res['variants'][name]['ms_p90']:.4f}), weights at the copy rate {weights / bw * 1e3 / ms:.1%}",
+              flush=True)
+    (out / "decode-variants.json").write_text(json.dumps(res, indent=1))
+    kinds = sorted({k for v in res["variants"].values() for k in v["added_us"] if k != "error"},
+                   key=lambda k: -res["variants"][names[0]]["added_us"].get(k, {"us": 0})["us"])
+    print("\nadded us per kernel (each) by variant:")
+    print(f"{'kernel':22s} {'n':>3s} " + " ".join(f"{n[:12]:>12s}" for n in names))
+    for k in kinds:
+        first = res["variants"][names[0]]["added_us"].get(k, {})
+        cells = [res["variants"][n]["added_us"].get(k, {}).get("us_each", float("nan")) for n in names]
+        print(f"{k:22s} {first.get('count', 0):3d} " + " ".join(f"{c:12.2f}" for c in cells))
+    print(f"{'step ms':22s}     " + " ".join(f"{res['variants'][n]['ms_median']:12.4f}" for n in names))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
