@@ -2,14 +2,15 @@
 process: each variant captured as its own CUDA graph, the graphs replayed in interleaved rounds, and a kernel
 profile of one replay each with the time every kind of kernel adds to the step.
 
-    python bench/bench_decode_variants.py --out DIR [--variants base,trigger,...] [--rounds 7]
+    python bench/bench_decode_variants.py --out DIR [--variants base,splits64,...] [--rounds 7] [--check]
 
 Random bf16 3.8B model, 2K-token context (K/V rows hold random values: speed does not depend on them). For each
 variant: the median ms of a replay (over `rounds` rounds of `reps` replays each, the variants taking turns, so a
 drift of the clock or the memory temperature hits all of them alike), and from the profile the *added* time of each
 kernel kind: the end of a kernel minus the end of the one before it (kernels overlap under Programmatic Dependent
 Launch, so a kernel's own duration says little; the added times sum to the step). Writes DIR/decode-variants.json
-and prints a table last.
+and prints a table last. `--check` instead runs each variant's step once eagerly and once as a graph replay and
+compares the logits with the first variant's.
 """
 
 from __future__ import annotations
@@ -28,30 +29,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_gemv import copy_bandwidth
 
 from inference import SambaYConfig, SambaYForCausalLM
-from inference.engine import triton_attention, triton_chain, triton_decode
+from inference.engine import triton_attention, triton_decode
 from inference.engine import triton_decode_kernels as kd
 from inference.engine.slots import SlotCache
 from inference.engine.triton_decode import TritonDecode
 
 # variant -> {(module, attribute): value}; attributes not named keep their defaults
-KD, ATT, TD, CH = kd, triton_attention, triton_decode, triton_chain
+KD, ATT, TD = kd, triton_attention, triton_decode
 VARIANTS: dict[str, dict[tuple[object, str], object]] = {
     "base": {},
-    "trigger": {(KD, "TRIGGER"): 1},
-    "trigger_l2": {(KD, "TRIGGER"): 1, (KD, "PRE_L2"): 2},
-    "trigger_l2x4": {(KD, "TRIGGER"): 1, (KD, "PRE_L2"): 4},
-    "att1": {(ATT, "ONE_BLOCK_STAGES"): 1},
-    "att128": {(ATT, "ROWS_PER_SPLIT"): 128},
-    "trigger_att1": {(KD, "TRIGGER"): 1, (ATT, "ONE_BLOCK_STAGES"): 1},
-    "trigger_l2_att1": {(KD, "TRIGGER"): 1, (KD, "PRE_L2"): 2, (ATT, "ONE_BLOCK_STAGES"): 1},
-    "l2": {(KD, "PRE_L2"): 2},
-    # runs of projections as one persistent kernel (triton_chain): tile, warps, programs an SM
-    "chain": {(TD, "CHAIN"): True},
-    "chain_16x256": {(TD, "CHAIN"): True, (CH, "BLOCK_N"): 16, (CH, "BLOCK_K"): 256},
-    "chain_4x512": {(TD, "CHAIN"): True, (CH, "BLOCK_N"): 4, (CH, "BLOCK_K"): 512},
-    "chain_8x256_occ6": {(TD, "CHAIN"): True, (CH, "BLOCK_N"): 8, (CH, "BLOCK_K"): 256, (CH, "OCCUPANCY"): 6},
-    "chain_16x512_w8": {(TD, "CHAIN"): True, (CH, "BLOCK_N"): 16, (CH, "BLOCK_K"): 512, (CH, "WARPS"): 8,
-                        (CH, "OCCUPANCY"): 2},
+    # the attention's key-row slices: 64 rows at every length (the rule before run 29), 128 at every length
+    "splits64": {(ATT, "LONG_ROWS"): 1 << 30},
+    "splits128": {(ATT, "ROWS_PER_SPLIT"): 128},
+    "l2_prefetch": {(TD, "L2_PREFETCH"): True},
+    "no_prefetch": {(KD, "PREFETCH"): False},
 }
 
 NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a short name
@@ -87,26 +78,11 @@ def launch_labels(step: TritonDecode, tok, pos, rows) -> list[str]:
         labels.extend([f"attn.partial.{kind}", f"attn.combine.{kind}"])
         return orig_a(q, k, v, pos_, rows_, *a, **kw)
 
-    orig_add, orig_launch = triton_chain.Chain.add, triton_chain.launch
-    names: list[str] = []
-
-    def add(self, x, weight, y, **kw):
-        N, K = weight.shape
-        names.append(NAMES.get((N, K, kw.get("prologue", kd.PLAIN), kw.get("epilogue", kd.STORE)), f"proj{N}x{K}"))
-        return orig_add(self, x, weight, y, **kw)
-
-    def chain_launch(*a, **kw):
-        labels.append("chain:" + "+".join(names))
-        names.clear()
-        return orig_launch(*a, **kw)
-
     kd.projection, kd.mamba_update, triton_attention.launch = p, m, att
-    triton_chain.Chain.add, triton_chain.launch = add, chain_launch
     try:
         step(tok, pos, rows)
     finally:
         kd.projection, kd.mamba_update, triton_attention.launch = orig_p, orig_m, orig_a
-        triton_chain.Chain.add, triton_chain.launch = orig_add, orig_launch
     torch.cuda.synchronize()
     return labels
 
@@ -154,8 +130,6 @@ def main() -> int:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--chain-timing", action="store_true",
-                    help="one eager step with chained projections, each program's phase start / end times (globaltimer)")
     ap.add_argument("--check", action="store_true",
                     help="only run each variant's step once (eager, then a graph replay) and compare its logits with "
                          "the first variant's")
@@ -185,30 +159,6 @@ def main() -> int:
                  "pdl": kd.PDL, "variants": {}}
     print(f"copy bandwidth {bw / 1e12:.3f} TB/s; weights {weights / 1e9:.3f} GB -> {weights / bw * 1e3:.3f} ms",
           flush=True)
-    if args.chain_timing:
-        saved = {key: getattr(*key) for key in VARIANTS[names[0]]}
-        for (mod, attr), val in VARIANTS[names[0]].items():
-            setattr(mod, attr, val)
-        triton_decode.CHAIN = True
-        step = TritonDecode(model, slots)
-        step(tok, pos, ctx + 1)  # compile
-        triton_chain.TIMING_SINK = sink = []
-        labs = [lab for lab in launch_labels(step, tok, pos, ctx + 1) if lab.startswith("chain:")]
-        triton_chain.TIMING_SINK = None
-        torch.cuda.synchronize()
-        for lab, ts in list(zip(labs, sink))[:6]:
-            t = ts.cpu().double() / 1e3  # us
-            phases = lab[len("chain:"):].split("+")
-            t0 = t[:, 0, 0].min()
-            print(f"{lab} ({step.chain.programs} programs), us from the first start: phase: start min/max, end "
-                  f"min/median/max")
-            for i, ph in enumerate(phases):
-                st, en = t[:, i, 0] - t0, t[:, i, 1] - t0
-                print(f"  {ph:22s} {st.min():8.2f} {st.max():8.2f} | {en.min():8.2f} {en.median():8.2f} "
-                      f"{en.max():8.2f}")
-        for (mod, attr), val in saved.items():
-            setattr(mod, attr, val)
-        return 0
     if args.check:
         ref = None
         for name in names:
@@ -241,12 +191,9 @@ def main() -> int:
             setattr(mod, attr, val)
         try:
             t0 = time.perf_counter()
-            step = steps[name] = TritonDecode(model, slots)  # switches read at construction (CHAIN) apply
+            step = steps[name] = TritonDecode(model, slots)
             labels[name] = launch_labels(step, tok, pos, ctx + 1)
             graphs[name] = capture(lambda step=step: step(tok, pos, ctx + 1))
-            if step.chain is not None:
-                print(f"{name}: chain programs {step.chain.programs}, registers {step.chain.regs}, spills "
-                      f"{step.chain.spills}", flush=True)
             print(f"{name}: captured in {time.perf_counter() - t0:.1f} s", flush=True)
         finally:
             for (mod, attr), val in saved.items():

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 8, goal 1: the batch-1 Triton decode step under switch settings, side by side (bench/bench_decode_variants.py),
 # after the GPU tests of the switches. Usage (repository root, the mamba-ssm wheel in .whl/):
-#   OUT=DIR VARIANTS=base,trigger,... TESTS="-k pdl" bash bench/decode_variants.sh
+#   OUT=DIR VARIANTS=base,splits64,... TESTS="-k pdl" bash bench/decode_variants.sh
 set -o pipefail
 OUT=${OUT:-/tmp/variants}
 mkdir -p "$OUT"

@@ -48,13 +48,13 @@ AVAILABLE = triton is not None
 # the kernel is bound by reading K and V)
 BLOCK_R = 64
 QB = 16
-# rows each split aims at: 2K keys -> 32 slices, a 512-key window -> 8 (b * Hkv/2 * S programs: one block of
-# rows each up to 8K keys, so no program waits on a chain of loads)
+# rows each split aims at: ROWS_PER_SPLIT up to LONG_ROWS keys (a 512-key window -> 8 slices), twice that beyond
+# (2K keys -> 16 slices of 128 rows; b * Hkv/2 * S programs). Batch 1 on an H100 (run 29, docs/benchmarks.md): 64
+# rows a slice is faster for the 512-key window (7.2 against 8.4 us a layer), 128 for 2K keys (9.1 against 11.4:
+# the combine merges half as many partials; run 30: the step 3.242 against 3.266 ms with 64 rows everywhere)
 ROWS_PER_SPLIT = 64
+LONG_ROWS = 1024
 MAX_SPLITS = 128
-# software-pipeline stages of the partial kernel when each slice is one block of rows (nothing to pipeline: more
-# stages only take shared memory, so fewer programs fit on an SM); None = as for longer slices
-ONE_BLOCK_STAGES: int | None = None
 
 
 def supported(head_dim: int, num_heads: int, num_kv_heads: int, dtype: torch.dtype) -> bool:
@@ -65,8 +65,10 @@ def supported(head_dim: int, num_heads: int, num_kv_heads: int, dtype: torch.dty
 
 
 def num_splits(rows: int) -> int:
-    """S, the slices of the key rows: about ROWS_PER_SPLIT rows each, at most MAX_SPLITS."""
-    return max(1, min(MAX_SPLITS, -(-rows // ROWS_PER_SPLIT)))
+    """S, the slices of the key rows: about ROWS_PER_SPLIT rows each (2 * ROWS_PER_SPLIT past LONG_ROWS rows), at
+    most MAX_SPLITS."""
+    per = ROWS_PER_SPLIT if rows <= LONG_ROWS else 2 * ROWS_PER_SPLIT
+    return max(1, min(MAX_SPLITS, -(-rows // per)))
 
 
 if triton is not None:
@@ -203,8 +205,6 @@ def launch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, pos: torch.Tensor,
     # software-pipeline stages that fit in shared memory (fp32 with D = 128 fits one)
     stage_bytes = BLOCK_R * 4 * D * q.element_size()
     stages = max(1, min(3, (160 * 1024) // stage_bytes))
-    if per <= BLOCK_R and ONE_BLOCK_STAGES is not None:
-        stages = ONE_BLOCK_STAGES
     extra = {"launch_pdl": True} if pdl else {}
     _diff_partial_kernel[(b, G, S)](q, q.stride(0), k, k.stride(0), k.stride(1), k.stride(2), v, v.stride(0),
                                     v.stride(1), v.stride(2), pos, part_o, part_ml, rows, per, D ** -0.5, S=S,

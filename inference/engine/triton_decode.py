@@ -38,7 +38,7 @@ import torch
 from ..config import CROSS_ATTENTION, FULL_ATTENTION
 from ..layers import DifferentialAttention, GatedMemoryUnit, Mamba
 from ..model import SambaYForCausalLM
-from . import triton_attention, triton_chain
+from . import triton_attention
 from . import triton_decode_kernels as kd
 from .fused import diff_lambda, precompute_diff_lambdas
 from .slots import SlotCache, SlotKV
@@ -49,9 +49,6 @@ ENABLED = True
 # kernel runs (Programmatic Dependent Launch lets it launch early; Hopper+). Read at each call (graph capture). Off:
 # no measurable gain on an H100 (run 20, docs/benchmarks.md: 3.307 with against 3.298 ms/token without).
 L2_PREFETCH = False
-# Runs of consecutive projections as one persistent kernel with grid barriers (:mod:`.triton_chain`). Read when a
-# TritonDecode is made.
-CHAIN = False
 _DTYPES = (torch.bfloat16, torch.float16, torch.float32)
 
 
@@ -89,9 +86,6 @@ class TritonDecode:
         # Programmatic Dependent Launch where the GPU has it (Hopper+); the interpreter has none
         kd.PDL = dev.type == "cuda" and torch.cuda.get_device_capability(dev)[0] >= 9
         self._bufs: dict[tuple, torch.Tensor] = {}  # every intermediate, the same addresses at every call
-        c = self.config
-        self.chain = (triton_chain.Chain(self.ws, dev, self.dtype, c.hidden_size, c.head_dim, c.mamba_d_conv)
-                      if CHAIN else None)
 
     def _buf(self, key: tuple, n: int, dtype: torch.dtype) -> torch.Tensor:
         """The step's buffer `key` ([n] of dtype), made at the first call and reused."""
@@ -100,23 +94,17 @@ class TritonDecode:
             b = self._bufs[key] = torch.empty(n, device=self.model.device, dtype=dtype)
         return b
 
-    def _project(self, x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, **kw) -> torch.Tensor:
-        """One projection: into the pending chain, or its own kernel."""
-        if self.chain is not None:
-            return self.chain.add(x, weight, y, **kw)
-        return kd.projection(x, weight, y, self.ws, **kw)
-
-    def _flush(self) -> None:
-        if self.chain is not None:
-            self.chain.flush()
-
     @torch.inference_mode()
     def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int, out: torch.Tensor | None = None
                  ) -> torch.Tensor:
         """-> logits [1, V] fp32 (written into `out` [1, V] fp32 when given, and returned)."""
         if tokens.shape != (1,) or pos.shape != (1,):
             raise ValueError(f"TritonDecode serves one slot: tokens {tuple(tokens.shape)}, pos {tuple(pos.shape)}")
-        m, c, dt, P, B = self.model.model, self.config, self.dtype, self._project, self._buf
+        m, c, dt, B = self.model.model, self.config, self.dtype, self._buf
+
+        def P(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, **kw) -> torch.Tensor:
+            return kd.projection(x, weight, y, self.ws, **kw)
+
         dev = tokens.device
         f32 = torch.float32
         d = c.hidden_size
@@ -135,7 +123,6 @@ class TritonDecode:
                        prologue=kd.LAYERNORM, ln=ln, epilogue=kd.CONV_STATE,
                        conv=(conv_state, conv_w, mixer.conv1d.bias, xc))
                 xp = P(xc, mixer.x_proj.weight, B((i, "xp"), mixer.x_proj.weight.shape[0], dt))
-                self._flush()
                 y = B((i, "y"), Di, dt)
                 gated = B((i, "gated"), Di, dt) if mixer.is_memory else None
                 kd.mamba_update(xz, xc, xp, mixer.dt_proj.weight, mixer.dt_proj.bias, self._A[i], mixer.D,
@@ -167,7 +154,6 @@ class TritonDecode:
                       epilogue=kd.KV, kv=(cache.k[0], cache.v[0], pos, H * D, Hkv * D, ring))
                     if kind == FULL_ATTENTION and i == c.kv_layer:
                         shared = cache
-                self._flush()
                 core = mixer.inner_cross_attn
                 o = triton_attention.launch(qkv[None], cache.k, cache.v, pos, visible, diff_lambda(mixer, dt),
                                              core.subln.weight, core.subln.eps, 1.0 - core.lambda_init, H,
@@ -181,7 +167,6 @@ class TritonDecode:
         V = self.model.lm_head.weight.shape[0]
         if out is None:
             out = torch.empty(1, V, device=dev, dtype=f32)
-        self._flush()
         kd.projection(x, self.model.lm_head.weight, out[0], self.ws, prologue=kd.LAYERNORM, ln=m.final_layernorm)
         return out
 

@@ -57,13 +57,6 @@ STORE, RESIDUAL, SILU_MUL, KV, CONV_STATE = 0, 1, 2, 3, 4
 PDL = False
 # Load the next weight tile of a projection's K loop before using the current one (two tiles in flight per program).
 PREFETCH = True
-# When a projection lets the next kernel launch (PDL): 0 = each program after streaming its last tile, 1 = each
-# program as soon as its input is ready (right after its wait), so the next kernel's programs take the place of
-# this kernel's as they finish and load their first weights while this one drains.
-TRIGGER = 0
-# Before its wait a program also asks for the next PRE_L2 weight tiles of its first output tile to be brought into
-# L2 (0 = only the first tile, into registers).
-PRE_L2 = 0
 
 # (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) for the released 3.8B shapes (bench/bench_decode_kernels.py on an
 # H100); other shapes take :func:`config_for`'s rule.
@@ -196,7 +189,7 @@ if triton is not None:
                            HAS_LNB: tl.constexpr, KC: tl.constexpr, KCP: tl.constexpr, HEAD_D: tl.constexpr,
                            BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, SPLIT: tl.constexpr, EVEN_K: tl.constexpr,
                            KP: tl.constexpr, PREFETCH: tl.constexpr, PREFETCH_L2: tl.constexpr,
-                           LINES: tl.constexpr, PDL: tl.constexpr, TRIGGER: tl.constexpr, PRE_L2: tl.constexpr):
+                           LINES: tl.constexpr, PDL: tl.constexpr):
         DT: tl.constexpr = w_ptr.dtype.element_ty
         # tiles (column block n, K slice k) numbered t = n * SPLIT + k; program p takes t = p, p + P, p + 2P, ...
         pid = tl.program_id(0)
@@ -216,16 +209,8 @@ if triton is not None:
                 ptr = tl.where(ok, w_ptr + rr[:, None] * K + kk[None, :], w_ptr)
                 tl.inline_asm_elementwise("prefetch.global.L2 [$1]; mov.u32 $0, 0;", "=r,l", [ptr],
                                           dtype=tl.int32, is_pure=False, pack=1)
-        if PRE_L2 > 0:  # the first tile's next PRE_L2 K steps into L2 (128-byte lines of 2-byte weights)
-            pl = (pid % SPLIT) * chunk + BLOCK_K + tl.arange(0, PRE_L2 * BLOCK_K // 64) * 64
-            pok = (rn < N)[:, None] & (pl < tl.minimum((pid % SPLIT) * chunk + chunk, K))[None, :]
-            pptr = tl.where(pok, w_ptr + rn[:, None] * K + pl[None, :], w_ptr)
-            tl.inline_asm_elementwise("prefetch.global.L2 [$1]; mov.u32 $0, 0;", "=r,l", [pptr],
-                                      dtype=tl.int32, is_pure=False, pack=1)
         if PDL:
             tl.extra.cuda.gdc_wait()
-            if TRIGGER == 1:
-                tl.extra.cuda.gdc_launch_dependents()
         mean = 0.0
         rstd = 0.0
         if PROLOGUE == 1:  # LayerNorm statistics of the DT-rounded x, one pass shifted by x[0]; once a program
@@ -290,7 +275,7 @@ if triton is not None:
             rn2 = (tn // SPLIT) * BLOCK_N + tl.arange(0, BLOCK_N)
             rk2 = (tn % SPLIT) * chunk + tl.arange(0, BLOCK_K)
             w = _w_tile(w_ptr, rn2, rk2, (rn2 < N) & (tn < total), rk2 < K, K, EVEN_K)
-            if PDL and TRIGGER == 0:  # noqa: SIM102 - PDL is a compile-time constant, tn a run-time value
+            if PDL:  # noqa: SIM102 - PDL is a compile-time constant, tn a run-time value
                 if tn >= total:  # this program's last tile: the next kernel may start launching
                     tl.extra.cuda.gdc_launch_dependents()
             if SPLIT == 1:
@@ -480,8 +465,7 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
         PROLOGUE=prologue, EPILOGUE=epilogue, HAS_BIAS=bias is not None,
         HAS_LNB=ln is not None and ln.bias is not None, KC=kc_, KCP=triton.next_power_of_2(kc_), HEAD_D=head_d,
         BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0, PREFETCH=PREFETCH,
-        PREFETCH_L2=l2, LINES=triton.next_power_of_2(max(1, -(-chunk // 64))), PDL=PDL, TRIGGER=TRIGGER,
-        PRE_L2=PRE_L2 if PDL and weight.element_size() == 2 and bk >= 64 and chunk > bk else 0,
+        PREFETCH_L2=l2, LINES=triton.next_power_of_2(max(1, -(-chunk // 64))), PDL=PDL,
         num_warps=warps, **extra)
     return y
 

@@ -27,9 +27,10 @@ def rel(a: torch.Tensor, b: torch.Tensor) -> float:
     return ((a - b).norm() / b.norm()).item()
 
 
-def test_splits_cover_the_rows_in_slices_of_about_64():
+def test_splits_cover_the_rows_in_slices_of_about_64_or_128_past_1k_rows():
     assert ta.num_splits(1) == 1 and ta.num_splits(64) == 1 and ta.num_splits(65) == 2
-    assert ta.num_splits(512) == 8 and ta.num_splits(2048) == 32
+    assert ta.num_splits(512) == 8 and ta.num_splits(1024) == 16 and ta.num_splits(1025) == 9
+    assert ta.num_splits(2048) == 16
     assert ta.num_splits(10**6) == ta.MAX_SPLITS
 
 
@@ -73,6 +74,7 @@ def _case(H, Hkv, D, R, b, dtype, seed, ring):
 SHAPES = [  # (H, Hkv, D, R, ring): the 3.8B model's window and shared K/V (2K; 20K: more than MAX_SPLITS slices),
     # odd row counts, rep 1 and 4, D 32 / 128
     (40, 20, 64, 512, True), (40, 20, 64, 2048, False), (40, 20, 64, 20000, False), (40, 20, 64, 777, False),
+    (40, 20, 64, 1500, False),
     (8, 4, 32, 6, True),
     (4, 4, 32, 50, False), (16, 4, 32, 300, False), (8, 4, 128, 200, False)]
 
