@@ -114,16 +114,11 @@ def main() -> int:
     ap.add_argument("--out", default="/tmp/decode-kernels")
     ap.add_argument("--context", type=int, default=2048)
     ap.add_argument("--only", default="", help="comma-separated projection names (default: all)")
-    ap.add_argument("--prefetch", type=int, default=1, choices=(1, 2),
-                    help="weight tiles loaded ahead in the K loop (triton_decode_kernels.PREFETCH) for the sweep and "
-                         "the table / best steps")
     args = ap.parse_args()
-    kd.PREFETCH = args.prefetch
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     kd.PDL = torch.cuda.get_device_capability()[0] >= 9
     res: dict = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "pdl": kd.PDL,
-                 "prefetch": args.prefetch,
                  "date": time.strftime("%Y-%m-%d"), "copy_bandwidth_TBps": copy_bandwidth(torch.device("cuda")) / 1e12, "shapes": {}}
     print(f"copy bandwidth {res['copy_bandwidth_TBps']:.3f} TB/s, PDL {kd.PDL}", flush=True)
     ws = kd.Workspace(200064, torch.device("cuda"))
@@ -159,14 +154,14 @@ def main() -> int:
             for name in names:
                 r = res["shapes"][name]
                 kd.CONFIGS[(r["N"], r["K"], PROJECTIONS[name][2])] = tuple(r["best"])
-        kd.PREFETCH = args.prefetch if label != "best_no_prefetch" else 0
+        kd.PREFETCH = label != "best_no_prefetch"
         ms, n = step_ms(model, args.context)
         res[f"step_{label}"] = {"ms": ms, "kernels": n, "weights_GB": weights / 1e9,
                                 "weight_roofline_fraction": weights / (res["copy_bandwidth_TBps"] * 1e12) * 1e3 / ms}
         print(f"whole step, {label} configs: {ms:.3f} ms/token, {n} kernels, weights alone at the copy rate "
               f"{res[f'step_{label}']['weight_roofline_fraction']:.1%}", flush=True)
         (out / "decode-kernels.json").write_text(json.dumps(res, indent=1))
-    kd.PREFETCH = args.prefetch
+    kd.PREFETCH = True
     best = [[res["shapes"][n]["N"], res["shapes"][n]["K"], PROJECTIONS[n][2], list(res["shapes"][n]["best"])]
             for n in names]
     (out / "best-configs.json").write_text(json.dumps(best))  # for SAMBAY_DECODE_CONFIGS

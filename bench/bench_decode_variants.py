@@ -42,8 +42,7 @@ VARIANTS: dict[str, dict[tuple[object, str], object]] = {
     "splits64": {(ATT, "LONG_ROWS"): 1 << 30},
     "splits128": {(ATT, "ROWS_PER_SPLIT"): 128},
     "l2_prefetch": {(TD, "L2_PREFETCH"): True},
-    "no_prefetch": {(KD, "PREFETCH"): 0},
-    "prefetch2": {(KD, "PREFETCH"): 2},
+    "no_prefetch": {(KD, "PREFETCH"): False},
 }
 
 NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a short name

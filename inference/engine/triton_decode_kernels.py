@@ -55,9 +55,8 @@ STORE, RESIDUAL, SILU_MUL, KV, CONV_STATE = 0, 1, 2, 3, 4
 
 # Launch with Programmatic Dependent Launch (Hopper+). Set by :class:`.triton_decode.TritonDecode` from the device.
 PDL = False
-# Weight tiles of a projection's K loop loaded ahead of the one in use: 1 (two tiles in flight per program), 2
-# (three), 0 (none).
-PREFETCH = 1
+# Load the next weight tile of a projection's K loop before using the current one (two tiles in flight per program).
+PREFETCH = True
 
 # (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) for the released 3.8B shapes (bench/bench_decode_kernels.py on an
 # H100); other shapes take :func:`config_for`'s rule.
@@ -247,27 +246,7 @@ if triton is not None:
             rk = k_lo + tl.arange(0, BLOCK_K)
             kmask = rk < k_hi
             # w holds this tile's first weight tile
-            if PREFETCH == 2:  # the next two weight tiles in flight while one is used (loads past the slice masked)
-                ntiles = tl.cdiv(k_hi - k_lo, BLOCK_K)
-                acc = tl.zeros([BLOCK_N, BLOCK_K], dtype=tl.float32)
-                rk_1 = rk + BLOCK_K
-                kmask_1 = rk_1 < k_hi
-                w_1 = _w_tile(w_ptr, rn, rk_1, nmask, kmask_1, K, False)
-                for j in range(ntiles - 1):
-                    rk_2 = rk_1 + BLOCK_K
-                    kmask_2 = rk_2 < k_hi
-                    w_2 = _w_tile(w_ptr, rn, rk_2, nmask, kmask_2, K, False)
-                    acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
-                                                       HAS_LNB, DT)[None, :]
-                    w = w_1
-                    w_1 = w_2
-                    rk = rk_1
-                    kmask = kmask_1
-                    rk_1 = rk_2
-                    kmask_1 = kmask_2
-                acc += w.to(tl.float32) * _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, PROLOGUE,
-                                                   HAS_LNB, DT)[None, :]
-            elif PREFETCH:  # the next weight tile is loaded before this one is used: two tiles in flight
+            if PREFETCH:  # the next weight tile is loaded before this one is used: two tiles in flight
                 ntiles = tl.cdiv(k_hi - k_lo, BLOCK_K)
                 acc = tl.zeros([BLOCK_N, BLOCK_K], dtype=tl.float32)
                 for j in range(ntiles - 1):
@@ -485,7 +464,7 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
         vc.stride(0) if kv is not None else 0, vc.stride(1) if kv is not None else 0,
         PROLOGUE=prologue, EPILOGUE=epilogue, HAS_BIAS=bias is not None,
         HAS_LNB=ln is not None and ln.bias is not None, KC=kc_, KCP=triton.next_power_of_2(kc_), HEAD_D=head_d,
-        BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0, PREFETCH=int(PREFETCH),
+        BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0, PREFETCH=PREFETCH,
         PREFETCH_L2=l2, LINES=triton.next_power_of_2(max(1, -(-chunk // 64))), PDL=PDL,
         num_warps=warps, **extra)
     return y
