@@ -309,3 +309,33 @@ def test_pdl_and_l2_prefetch_change_nothing(shape, config, monkeypatch):
                                   config=config, prefetch_l2=l2))
     assert torch.equal(outs[0], outs[1]) and torch.equal(outs[0], outs[2])
     assert rel(outs[0], res + F.linear(x, W).float()) < 1e-2
+
+
+@pytest.mark.parametrize("shape,config,dtype", [
+    ((38, 96), (4, 32, 2, 4), FP32), ((100, 200), (8, 64, 4, 4, 3), FP32), ((64, 512), (8, 64, 1, 4), FP32),
+    pytest.param((100, 200), (8, 64, 4, 4, 3), BF16, marks=bf16_on_gpu),
+    pytest.param((2560, 10240), None, BF16, marks=big), pytest.param((20480, 2560), None, BF16, marks=big)])
+def test_weight_tiles_loaded_ahead_change_no_bit(shape, config, dtype, monkeypatch):
+    """The K loop with and without the next weight tile loaded ahead (slices of one, two and many K steps): bitwise
+    the same outputs, LayerNorm and plain prologues."""
+    monkeypatch.setattr(kd, "_sm_count", lambda device: 1)
+    N, K = shape
+    ws = kd.Workspace(N, torch.device(DEV))
+    W = _randn(N, K, dtype=dtype, seed=1, scale=K ** -0.5)
+    x = _randn(K, seed=2, scale=2.0)
+    ln = _ln(K, dtype, 3)
+    res = _randn(N, seed=4)
+    W2 = W[:, :N].contiguous() if N <= K else None  # a square plain projection of the first one's output
+    outs = []
+    for ahead in (False, True):
+        monkeypatch.setattr(kd, "PREFETCH", ahead)
+        a = kd.projection(x, W, torch.empty(N, device=DEV, dtype=dtype), ws, prologue=kd.LAYERNORM, ln=ln,
+                          config=config)
+        b = None if W2 is None else kd.projection(a, W2, torch.empty(N, device=DEV), ws, epilogue=kd.RESIDUAL,
+                                                  res=res)
+        outs.append((a, b))
+    for a, b in outs[1:]:
+        assert torch.equal(a, outs[0][0])
+        if b is not None:
+            assert torch.equal(b, outs[0][1])
+    assert rel(outs[0][0], F.linear(ln(x.to(dtype)), W)) < (1e-5 if dtype == FP32 else 1e-2)
