@@ -43,6 +43,7 @@ VARIANTS: dict[str, dict[tuple[object, str], object]] = {
     "splits128": {(ATT, "ROWS_PER_SPLIT"): 128},
     "l2_prefetch": {(TD, "L2_PREFETCH"): True},
     "no_prefetch": {(KD, "PREFETCH"): False},
+    "lookahead_all": {(KD, "NO_LOOKAHEAD"): set()},
 }
 
 NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a short name
@@ -221,7 +222,7 @@ def main() -> int:
         print(f"{name:18s} {ms:.4f} ms/step (p10 {res['variants'][name]['ms_p10']:.4f}, p90 "
               f"{res['variants'][name]['ms_p90']:.4f}), weights at the copy rate {weights / bw * 1e3 / ms:.1%}",
               flush=True)
-    (out / "decode-variants.json").write_text(json.dumps(res, indent=1))
+    (out / "decode-variants.json").write_text(json.dumps(res, indent=1, default=lambda o: sorted(o, key=str)))
     kinds = sorted({k for v in res["variants"].values() for k in v["added_us"] if k != "error"},
                    key=lambda k: -res["variants"][names[0]]["added_us"].get(k, {"us": 0})["us"])
     print("\nadded us per kernel (each) by variant:")

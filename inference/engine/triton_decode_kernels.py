@@ -57,6 +57,11 @@ STORE, RESIDUAL, SILU_MUL, KV, CONV_STATE = 0, 1, 2, 3, 4
 PDL = False
 # Load the next weight tile of a projection's K loop before using the current one (two tiles in flight per program).
 PREFETCH = True
+# ... except for these projections (N, K, prologue, epilogue) of the 3.8B step, which measured faster without it on
+# an H100 (run 32, docs/benchmarks.md: attention Wqkv -1.3 us, cross-attention Wq -0.8, Mamba in_proj -0.8; the
+# big streaming ones, fc1 and the LM head, are faster with it)
+NO_LOOKAHEAD: set[tuple[int, int, int, int]] = {(5120, 2560, LAYERNORM, KV), (2560, 2560, LAYERNORM, STORE),
+                                                (10240, 2560, LAYERNORM, CONV_STATE)}
 
 # (N, K) -> (BLOCK_N, BLOCK_K, SPLIT, num_warps) for the released 3.8B shapes (bench/bench_decode_kernels.py on an
 # H100); other shapes take :func:`config_for`'s rule.
@@ -464,7 +469,8 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
         vc.stride(0) if kv is not None else 0, vc.stride(1) if kv is not None else 0,
         PROLOGUE=prologue, EPILOGUE=epilogue, HAS_BIAS=bias is not None,
         HAS_LNB=ln is not None and ln.bias is not None, KC=kc_, KCP=triton.next_power_of_2(kc_), HEAD_D=head_d,
-        BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0, PREFETCH=PREFETCH,
+        BLOCK_N=bn, BLOCK_K=bk, SPLIT=split, EVEN_K=K % (split * bk) == 0, KP=kp if kp <= 16384 else 0,
+        PREFETCH=bool(PREFETCH) and (N, K, prologue, epilogue) not in NO_LOOKAHEAD,
         PREFETCH_L2=l2, LINES=triton.next_power_of_2(max(1, -(-chunk // 64))), PDL=PDL,
         num_warps=warps, **extra)
     return y
