@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_gemv import copy_bandwidth
+from bench_gemv import capture, copy_bandwidth
 
 from inference import SambaYConfig, SambaYForCausalLM
 from inference.engine import triton_attention, triton_decode
@@ -86,20 +86,6 @@ def launch_labels(step: TritonDecode, tok, pos, rows) -> list[str]:
         kd.projection, kd.mamba_update, triton_attention.launch = orig_p, orig_m, orig_a
     torch.cuda.synchronize()
     return labels
-
-
-def capture(fn) -> torch.cuda.CUDAGraph:
-    s = torch.cuda.Stream()
-    s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        fn()
-    torch.cuda.current_stream().wait_stream(s)
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        fn()
-    g.replay()
-    torch.cuda.synchronize()
-    return g
 
 
 def added_times(graph, labels: list[str]) -> dict:

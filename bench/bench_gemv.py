@@ -82,8 +82,8 @@ def copy_bandwidth(dev) -> float:
     return 2 * a.numel() * 2 / min(ts)
 
 
-def graph_time(fn, reps: int = 20) -> float:
-    """Median seconds of one replay of a CUDA graph of fn()."""
+def capture(fn) -> torch.cuda.CUDAGraph:
+    """A CUDA graph of fn() (run once on a side stream first: compilation, allocator warm-up), replayed once."""
     s = torch.cuda.Stream()
     s.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(s):
@@ -94,6 +94,12 @@ def graph_time(fn, reps: int = 20) -> float:
         fn()
     g.replay()
     torch.cuda.synchronize()
+    return g
+
+
+def graph_time(fn, reps: int = 20) -> float:
+    """Median seconds of one replay of a CUDA graph of fn()."""
+    g = capture(fn)
     ev = [torch.cuda.Event(enable_timing=True) for _ in range(2)]
     ts = []
     for _ in range(reps):
