@@ -85,14 +85,6 @@ class TritonDecode:
         self.ws = kd.Workspace(widest, dev)
         # Programmatic Dependent Launch where the GPU has it (Hopper+); the interpreter has none
         kd.PDL = dev.type == "cuda" and torch.cuda.get_device_capability(dev)[0] >= 9
-        self._bufs: dict[tuple, torch.Tensor] = {}  # every intermediate, the same addresses at every call
-
-    def _buf(self, key: tuple, n: int, dtype: torch.dtype) -> torch.Tensor:
-        """The step's buffer `key` ([n] of dtype), made at the first call and reused."""
-        b = self._bufs.get(key)
-        if b is None:
-            b = self._bufs[key] = torch.empty(n, device=self.model.device, dtype=dtype)
-        return b
 
     @torch.inference_mode()
     def __call__(self, tokens: torch.Tensor, pos: torch.Tensor, rows: int, out: torch.Tensor | None = None
@@ -100,16 +92,11 @@ class TritonDecode:
         """-> logits [1, V] fp32 (written into `out` [1, V] fp32 when given, and returned)."""
         if tokens.shape != (1,) or pos.shape != (1,):
             raise ValueError(f"TritonDecode serves one slot: tokens {tuple(tokens.shape)}, pos {tuple(pos.shape)}")
-        m, c, dt, B = self.model.model, self.config, self.dtype, self._buf
-
-        def P(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, **kw) -> torch.Tensor:
-            return kd.projection(x, weight, y, self.ws, **kw)
-
+        m, c, dt, ws, P = self.model.model, self.config, self.dtype, self.ws, kd.projection
         dev = tokens.device
         f32 = torch.float32
         d = c.hidden_size
-        x = B(("embedding",), d, f32)  # residual stream [d]
-        x.copy_(m.embed_tokens.weight.index_select(0, tokens)[0])
+        x = m.embed_tokens.weight.index_select(0, tokens)[0].to(f32)  # residual stream [d]
         memory: torch.Tensor | None = None
         shared: SlotKV | None = None
         for i, layer in enumerate(m.layers):
@@ -118,39 +105,40 @@ class TritonDecode:
                 st = self.slots.layers[i]
                 Di = mixer.d_inner
                 conv_state, conv_w = st.conv[0], mixer.conv1d.weight[:, 0, :]
-                xc = B((i, "xc"), Di, dt)
-                xz = P(x, mixer.in_proj.weight, B((i, "xz"), 2 * Di, dt),
+                xc = torch.empty(Di, device=dev, dtype=dt)
+                xz = P(x, mixer.in_proj.weight, torch.empty(2 * Di, device=dev, dtype=dt), ws,
                        prologue=kd.LAYERNORM, ln=ln, epilogue=kd.CONV_STATE,
                        conv=(conv_state, conv_w, mixer.conv1d.bias, xc))
-                xp = P(xc, mixer.x_proj.weight, B((i, "xp"), mixer.x_proj.weight.shape[0], dt))
-                y = B((i, "y"), Di, dt)
-                gated = B((i, "gated"), Di, dt) if mixer.is_memory else None
+                xp = P(xc, mixer.x_proj.weight, torch.empty(mixer.x_proj.weight.shape[0], device=dev, dtype=dt), ws)
+                y = torch.empty(Di, device=dev, dtype=dt)
+                gated = torch.empty(Di, device=dev, dtype=dt) if mixer.is_memory else None
                 kd.mamba_update(xz, xc, xp, mixer.dt_proj.weight, mixer.dt_proj.bias, self._A[i], mixer.D,
                                 st.ssm[0], y, gated)
-                x = P(y if gated is None else gated, mixer.out_proj.weight, B((i, "x1"), d, f32),
-                      epilogue=kd.RESIDUAL, res=x, prefetch_l2=L2_PREFETCH)
+                x = P(y if gated is None else gated, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32),
+                      ws, epilogue=kd.RESIDUAL, res=x, prefetch_l2=L2_PREFETCH)
                 if gated is not None:
                     memory = y
             elif isinstance(mixer, GatedMemoryUnit):
                 assert memory is not None
-                gate = P(x, mixer.in_proj.weight, B((i, "gate"), mixer.in_proj.weight.shape[0], dt),
-                         prologue=kd.LAYERNORM, ln=ln, epilogue=kd.SILU_MUL, mem=memory)
-                x = P(gate, mixer.out_proj.weight, B((i, "x1"), d, f32), epilogue=kd.RESIDUAL, res=x)
+                gate = P(x, mixer.in_proj.weight, torch.empty(mixer.in_proj.weight.shape[0], device=dev, dtype=dt),
+                         ws, prologue=kd.LAYERNORM, ln=ln, epilogue=kd.SILU_MUL, mem=memory)
+                x = P(gate, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
+                      res=x)
             else:
                 assert isinstance(mixer, DifferentialAttention)
                 kind = c.layer_types[i]
                 H, Hkv, D = mixer.num_heads, mixer.num_kv_heads, mixer.head_dim
-                qkv = B((i, "qkv"), mixer.Wqkv.weight.shape[0], dt)
+                qkv = torch.empty(mixer.Wqkv.weight.shape[0], device=dev, dtype=dt)
                 if kind == CROSS_ATTENTION:
                     assert shared is not None
                     cache, visible = shared, rows
-                    P(x, mixer.Wqkv.weight, qkv, prologue=kd.LAYERNORM, ln=ln, bias=mixer.Wqkv.bias)
+                    P(x, mixer.Wqkv.weight, qkv, ws, prologue=kd.LAYERNORM, ln=ln, bias=mixer.Wqkv.bias)
                 else:
                     cache = self.slots.layers[i]
                     assert isinstance(cache, SlotKV)
                     ring = cache.rows if cache.ring else 0
                     visible = cache.rows if cache.ring else rows
-                    P(x, mixer.Wqkv.weight, qkv, prologue=kd.LAYERNORM, ln=ln, bias=mixer.Wqkv.bias,
+                    P(x, mixer.Wqkv.weight, qkv, ws, prologue=kd.LAYERNORM, ln=ln, bias=mixer.Wqkv.bias,
                       epilogue=kd.KV, kv=(cache.k[0], cache.v[0], pos, H * D, Hkv * D, ring))
                     if kind == FULL_ATTENTION and i == c.kv_layer:
                         shared = cache
@@ -158,16 +146,17 @@ class TritonDecode:
                 o = triton_attention.launch(qkv[None], cache.k, cache.v, pos, visible, diff_lambda(mixer, dt),
                                              core.subln.weight, core.subln.eps, 1.0 - core.lambda_init, H,
                                              pdl=kd.PDL)
-                x = P(o[0], mixer.out_proj.weight, B((i, "x1"), d, f32), epilogue=kd.RESIDUAL, res=x,
-                      bias=mixer.out_proj.bias, prefetch_l2=L2_PREFETCH)
+                x = P(o[0], mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
+                      res=x, bias=mixer.out_proj.bias, prefetch_l2=L2_PREFETCH)
             mlp = layer.mlp
-            gu = P(x, mlp.fc1.weight, B((i, "gu"), mlp.fc1.weight.shape[0], dt), prologue=kd.LAYERNORM,
-                   ln=layer.post_attention_layernorm)
-            x = P(gu, mlp.fc2.weight, B((i, "x2"), d, f32), prologue=kd.SWIGLU, epilogue=kd.RESIDUAL, res=x)
+            gu = P(x, mlp.fc1.weight, torch.empty(mlp.fc1.weight.shape[0], device=dev, dtype=dt), ws,
+                   prologue=kd.LAYERNORM, ln=layer.post_attention_layernorm)
+            x = P(gu, mlp.fc2.weight, torch.empty(d, device=dev, dtype=f32), ws, prologue=kd.SWIGLU,
+                  epilogue=kd.RESIDUAL, res=x)
         V = self.model.lm_head.weight.shape[0]
         if out is None:
             out = torch.empty(1, V, device=dev, dtype=f32)
-        kd.projection(x, self.model.lm_head.weight, out[0], self.ws, prologue=kd.LAYERNORM, ln=m.final_layernorm)
+        P(x, self.model.lm_head.weight, out[0], ws, prologue=kd.LAYERNORM, ln=m.final_layernorm)
         return out
 
     def greedy(self, logits: torch.Tensor, next_tokens: torch.Tensor, tokens: torch.Tensor, pos: torch.Tensor

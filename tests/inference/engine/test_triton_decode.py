@@ -213,9 +213,6 @@ def test_step_matches_the_eager_step(dtype):
         rows = t + 1 + (t % 3)
         a, b = ref(tk, p, rows), step(tk, p, rows)
         assert b.dtype == torch.float32 and b.shape == a.shape
-        if t == 0:
-            kept = {k: v.data_ptr() for k, v in step._bufs.items()}
-        assert {k: v.data_ptr() for k, v in step._bufs.items()} == kept  # the same buffers at every call
         if dtype == FP32:
             assert rel(b, a) < 1e-4
             assert torch.equal(a.argmax(-1), b.argmax(-1))
