@@ -157,8 +157,8 @@ def main() -> int:
                 snap = slots.mamba_snapshot(1)
                 eager = step(tok, pos, ctx + 1).clone()
                 slots.mamba_restore(snap)
-                out = torch.empty_like(eager)
-                g = capture(lambda step=step, out=out: step(tok, pos, ctx + 1, out=out))
+                logits = torch.empty_like(eager)
+                g = capture(lambda step=step, logits=logits: step(tok, pos, ctx + 1, out=logits))
                 slots.mamba_restore(snap)
                 g.replay()
                 slots.mamba_restore(snap)
@@ -166,12 +166,12 @@ def main() -> int:
                 ref = eager if ref is None else ref
                 rel = lambda a, b: ((a - b).double().norm() / b.double().norm()).item()
                 print(f"check {name}: eager logits vs {names[0]}'s rel {rel(eager, ref):.2e}; graph replay vs "
-                      f"eager rel {rel(out, eager):.2e}", flush=True)
+                      f"eager rel {rel(logits, eager):.2e}", flush=True)
             finally:
                 for (mod, attr), val in saved.items():
                     setattr(mod, attr, val)
         return 0
-    graphs, labels, steps = {}, {}, {}  # (a graph uses its step's buffers: the step must outlive it)
+    graphs, labels, steps = {}, {}, {}  # (a graph uses its step's workspace: the step must outlive it)
     for name in names:
         saved = {key: getattr(*key) for key in VARIANTS[name]}
         for (mod, attr), val in VARIANTS[name].items():
