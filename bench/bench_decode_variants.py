@@ -44,7 +44,24 @@ VARIANTS: dict[str, dict[tuple[object, str], object]] = {
     "l2_prefetch": {(TD, "L2_PREFETCH"): True},
     "no_prefetch": {(KD, "PREFETCH"): False},
     "lookahead_all": {(KD, "NO_LOOKAHEAD"): set()},
+    # each MLP / GMU as two projections (not triton_decode_kernels.updown)
+    "no_updown": {(TD, "UPDOWN"): False},
 }
+
+
+def variant(name: str) -> dict[tuple[object, str], object]:
+    """The switches of a named variant, or of a tile variant: ``ud=BMxBKxWARPSxWAVES`` (every updown's config),
+    ``uds=BLOCK_DxBLOCK_P`` (updown's sum kernel)."""
+    if name.startswith(("ud=", "uds=")):
+        key, _, val = name.partition("=")
+        nums = tuple(int(v) for v in val.split("x"))
+        if key == "ud" and len(nums) == 4:
+            return {(KD, "UPDOWN_DEFAULT"): nums, (KD, "UPDOWN_CONFIGS"): {}}
+        if key == "uds" and len(nums) == 2:
+            return {(KD, "UPDOWN_SUM"): nums}
+    if name not in VARIANTS:
+        raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)}, ud=BMxBKxWxP, uds=BDxBP")
+    return VARIANTS[name]
 
 NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a short name
     (20480, 2560, kd.LAYERNORM, kd.STORE): "fc1",
@@ -63,7 +80,7 @@ NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a sho
 def launch_labels(step: TritonDecode, tok, pos, rows) -> list[str]:
     """The kernels one step launches, in order, named (one eager call with the launchers wrapped)."""
     labels = ["embedding", "embedding.to_fp32"]
-    orig_p, orig_m, orig_a = kd.projection, kd.mamba_update, triton_attention.launch
+    orig_p, orig_m, orig_a, orig_u = kd.projection, kd.mamba_update, triton_attention.launch, kd.updown
 
     def p(x, weight, y, ws, **kw):
         N, K = weight.shape
@@ -79,11 +96,16 @@ def launch_labels(step: TritonDecode, tok, pos, rows) -> list[str]:
         labels.extend([f"attn.partial.{kind}", f"attn.combine.{kind}"])
         return orig_a(q, k, v, pos_, rows_, *a, **kw)
 
-    kd.projection, kd.mamba_update, triton_attention.launch = p, m, att
+    def u(*a, **kw):
+        name = "mlp" if kw.get("kind", kd.MLP) == kd.MLP else "gmu"
+        labels.extend([f"{name}.updown", f"{name}.updown_sum"])
+        return orig_u(*a, **kw)
+
+    kd.projection, kd.mamba_update, triton_attention.launch, kd.updown = p, m, att, u
     try:
         step(tok, pos, rows)
     finally:
-        kd.projection, kd.mamba_update, triton_attention.launch = orig_p, orig_m, orig_a
+        kd.projection, kd.mamba_update, triton_attention.launch, kd.updown = orig_p, orig_m, orig_a, orig_u
     torch.cuda.synchronize()
     return labels
 
@@ -114,7 +136,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="/tmp/decode-variants")
     ap.add_argument("--context", type=int, default=2048)
-    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--variants", default=",".join(VARIANTS),
+                    help="comma-separated: named variants, ud=BMxBKxWARPSxWAVES, uds=BLOCK_DxBLOCK_P")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--check", action="store_true",
@@ -124,9 +147,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     names = args.variants.split(",")
-    unknown = [n for n in names if n not in VARIANTS]
-    if unknown:
-        raise SystemExit(f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
+    switches = {n: variant(n) for n in names}
     dev = torch.device("cuda")
     bw = copy_bandwidth(dev)
     with torch.device("cuda"):
@@ -149,8 +170,8 @@ def main() -> int:
     if args.check:
         ref = None
         for name in names:
-            saved = {key: getattr(*key) for key in VARIANTS[name]}
-            for (mod, attr), val in VARIANTS[name].items():
+            saved = {key: getattr(*key) for key in switches[name]}
+            for (mod, attr), val in switches[name].items():
                 setattr(mod, attr, val)
             try:
                 step = TritonDecode(model, slots)
@@ -173,8 +194,8 @@ def main() -> int:
         return 0
     graphs, labels, steps = {}, {}, {}  # (a graph uses its step's workspace: the step must outlive it)
     for name in names:
-        saved = {key: getattr(*key) for key in VARIANTS[name]}
-        for (mod, attr), val in VARIANTS[name].items():
+        saved = {key: getattr(*key) for key in switches[name]}
+        for (mod, attr), val in switches[name].items():
             setattr(mod, attr, val)
         try:
             t0 = time.perf_counter()
@@ -201,7 +222,7 @@ def main() -> int:
         ms = statistics.median(times[name])
         prof = added_times(graphs[name], labels[name])
         res["variants"][name] = {"switches": {f"{m.__name__.rsplit('.', 1)[-1]}.{a}": v
-                                              for (m, a), v in VARIANTS[name].items()},
+                                              for (m, a), v in switches[name].items()},
                                  "ms_median": ms, "ms_p10": statistics.quantiles(times[name], n=10)[0],
                                  "ms_p90": statistics.quantiles(times[name], n=10)[-1],
                                  "weights_at_copy_rate_fraction": weights / bw * 1e3 / ms, "added_us": prof}

@@ -49,6 +49,10 @@ ENABLED = True
 # kernel runs (Programmatic Dependent Launch lets it launch early; Hopper+). Read at each call (graph capture). Off:
 # no measurable gain on an H100 (run 20, docs/benchmarks.md: 3.307 with against 3.298 ms/token without).
 L2_PREFETCH = False
+# Each MLP and GMU as one :func:`.triton_decode_kernels.updown` (the down projection streamed in the up projection's
+# kernel, then a short sum kernel) instead of two projections. Read when a TritonDecode is made: it then keeps the
+# down projections' weights transposed (a copy: 1.9 GB more for the 3.8B model in bf16).
+UPDOWN = True
 _DTYPES = (torch.bfloat16, torch.float16, torch.float32)
 
 
@@ -75,14 +79,25 @@ class TritonDecode:
         if not supported(model):
             raise RuntimeError("TritonDecode does not serve this model or device (see triton_decode.supported)")
         self.model, self.slots = model, slots
-        self.config = model.config
+        self.config = c = model.config
         self.dtype = model.model.embed_tokens.weight.dtype
         dev = model.device
         precompute_diff_lambdas(model)
         self._A = {i: layer.attn._A(self.dtype).float().contiguous() for i, layer in enumerate(model.model.layers)
                    if isinstance(layer.attn, Mamba)}
         widest = max(p.shape[0] for n, p in model.named_parameters() if p.dim() == 2 and "embed" not in n)
-        self.ws = kd.Workspace(widest, dev)
+        # the down projections W2 [d, M] as W2^T [M, d] contiguous, for updown (MLP fc2, GMU out_proj)
+        # (key i: layer i's MLP; key -1 - i: layer i's GMU)
+        self._down: dict[int, torch.Tensor] = {}
+        rows = 0
+        if UPDOWN:
+            for i, layer in enumerate(model.model.layers):
+                self._down[i] = layer.mlp.fc2.weight.t().contiguous()
+                rows = max(rows, kd.updown_programs(self._down[i].shape[0], c.hidden_size, kd.MLP, dev))
+                if isinstance(layer.attn, GatedMemoryUnit):
+                    self._down[-1 - i] = layer.attn.out_proj.weight.t().contiguous()
+                    rows = max(rows, kd.updown_programs(self._down[-1 - i].shape[0], c.hidden_size, kd.GMU, dev))
+        self.ws = kd.Workspace(widest, dev, updown_floats=rows * c.hidden_size)
         # Programmatic Dependent Launch where the GPU has it (Hopper+); the interpreter has none
         kd.PDL = dev.type == "cuda" and torch.cuda.get_device_capability(dev)[0] >= 9
 
@@ -120,10 +135,15 @@ class TritonDecode:
                     memory = y
             elif isinstance(mixer, GatedMemoryUnit):
                 assert memory is not None
-                gate = P(x, mixer.in_proj.weight, torch.empty(mixer.in_proj.weight.shape[0], device=dev, dtype=dt),
-                         ws, prologue=kd.LAYERNORM, ln=ln, epilogue=kd.SILU_MUL, mem=memory)
-                x = P(gate, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
-                      res=x)
+                if -1 - i in self._down:
+                    x = kd.updown(x, mixer.in_proj.weight, self._down[-1 - i], torch.empty(d, device=dev, dtype=f32),
+                                  x, ws, ln=ln, kind=kd.GMU, mem=memory)
+                else:
+                    gate = P(x, mixer.in_proj.weight, torch.empty(mixer.in_proj.weight.shape[0], device=dev,
+                                                                  dtype=dt),
+                             ws, prologue=kd.LAYERNORM, ln=ln, epilogue=kd.SILU_MUL, mem=memory)
+                    x = P(gate, mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws,
+                          epilogue=kd.RESIDUAL, res=x)
             else:
                 assert isinstance(mixer, DifferentialAttention)
                 kind = c.layer_types[i]
@@ -149,10 +169,14 @@ class TritonDecode:
                 x = P(o[0], mixer.out_proj.weight, torch.empty(d, device=dev, dtype=f32), ws, epilogue=kd.RESIDUAL,
                       res=x, bias=mixer.out_proj.bias, prefetch_l2=L2_PREFETCH)
             mlp = layer.mlp
-            gu = P(x, mlp.fc1.weight, torch.empty(mlp.fc1.weight.shape[0], device=dev, dtype=dt), ws,
-                   prologue=kd.LAYERNORM, ln=layer.post_attention_layernorm)
-            x = P(gu, mlp.fc2.weight, torch.empty(d, device=dev, dtype=f32), ws, prologue=kd.SWIGLU,
-                  epilogue=kd.RESIDUAL, res=x)
+            if i in self._down:
+                x = kd.updown(x, mlp.fc1.weight, self._down[i], torch.empty(d, device=dev, dtype=f32), x, ws,
+                              ln=layer.post_attention_layernorm)
+            else:
+                gu = P(x, mlp.fc1.weight, torch.empty(mlp.fc1.weight.shape[0], device=dev, dtype=dt), ws,
+                       prologue=kd.LAYERNORM, ln=layer.post_attention_layernorm)
+                x = P(gu, mlp.fc2.weight, torch.empty(d, device=dev, dtype=f32), ws, prologue=kd.SWIGLU,
+                      epilogue=kd.RESIDUAL, res=x)
         V = self.model.lm_head.weight.shape[0]
         if out is None:
             out = torch.empty(1, V, device=dev, dtype=f32)

@@ -52,6 +52,8 @@ AVAILABLE = triton is not None
 
 PLAIN, LAYERNORM, SWIGLU = 0, 1, 2
 STORE, RESIDUAL, SILU_MUL, KV, CONV_STATE = 0, 1, 2, 3, 4
+# what :func:`updown` computes between its projections
+MLP, GMU = 0, 1
 
 # Launch with Programmatic Dependent Launch (Hopper+). Set by :class:`.triton_decode.TritonDecode` from the device.
 PDL = False
@@ -76,6 +78,11 @@ CONFIGS: dict[tuple[int, ...], tuple[int, ...]] = {
     (192, 5120): (4, 1024, 4, 4, 0),      # mamba.x_proj
     (200064, 2560): (16, 256, 1, 4, 8),   # lm_head, LAYERNORM
 }
+# :func:`updown` (M, K, kind) -> (BLOCK_M, BLOCK_K, num_warps, programs per SM); other shapes take UPDOWN_DEFAULT
+UPDOWN_CONFIGS: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
+UPDOWN_DEFAULT = (8, 256, 8, 2)
+# :func:`updown`'s sum kernel: columns a program, partial rows a load
+UPDOWN_SUM = (64, 32)
 # a key (N, K, prologue) takes precedence over (N, K); a 5th number bounds the programs to that many per SM (each
 # then loops over tiles, computing the LayerNorm statistics once), 0 = one program per tile
 DEFAULT_WAVES = 0
@@ -145,6 +152,32 @@ if triton is not None:
         else:
             v = tl.load(x_ptr + rk, mask=kmask, other=0.0).to(tl.float32)
         return tl.where(kmask, v, 0.0)
+
+    @triton.jit
+    def _ln_stats(x_ptr, K, eps, KP: tl.constexpr, BLOCK_K: tl.constexpr, DT: tl.constexpr):
+        """(mean, rstd) of LayerNorm over x [K] (fp32) rounded to DT: one pass shifted by x[0]; the whole row in one
+        load when KP (K's next power of two) > 0, else in BLOCK_K chunks."""
+        c = tl.load(x_ptr).to(DT).to(tl.float32)
+        if KP > 0:
+            ks = tl.arange(0, KP)
+            xv = tl.load(x_ptr + ks, mask=ks < K, other=0.0).to(DT).to(tl.float32)
+            dv = tl.where(ks < K, xv - c, 0.0)
+            s1 = tl.sum(dv, 0)
+            s2 = tl.sum(dv * dv, 0)
+        else:
+            a1 = tl.zeros([BLOCK_K], dtype=tl.float32)
+            a2 = tl.zeros([BLOCK_K], dtype=tl.float32)
+            for k in range(0, K, BLOCK_K):
+                ks = k + tl.arange(0, BLOCK_K)
+                xv = tl.load(x_ptr + ks, mask=ks < K, other=0.0).to(DT).to(tl.float32)
+                dv = tl.where(ks < K, xv - c, 0.0)
+                a1 += dv
+                a2 += dv * dv
+            s1 = tl.sum(a1, 0)
+            s2 = tl.sum(a2, 0)
+        mu = s1 / K
+        var = tl.maximum(s2 / K - mu * mu, 0.0)
+        return c + mu, 1.0 / tl.sqrt_rn(var + eps)
 
     @triton.jit
     def _epilogue(out, rn, nmask, y_ptr, bias_ptr, res_ptr, mem_ptr, kc_ptr, vc_ptr, pos_ptr, kv_q, kv_k, ring,
@@ -218,29 +251,8 @@ if triton is not None:
             tl.extra.cuda.gdc_wait()
         mean = 0.0
         rstd = 0.0
-        if PROLOGUE == 1:  # LayerNorm statistics of the DT-rounded x, one pass shifted by x[0]; once a program
-            c = tl.load(x_ptr).to(DT).to(tl.float32)
-            if KP > 0:  # the whole row in one load (KP = K's next power of two)
-                ks = tl.arange(0, KP)
-                xv = tl.load(x_ptr + ks, mask=ks < K, other=0.0).to(DT).to(tl.float32)
-                dv = tl.where(ks < K, xv - c, 0.0)
-                s1 = tl.sum(dv, 0)
-                s2 = tl.sum(dv * dv, 0)
-            else:
-                a1 = tl.zeros([BLOCK_K], dtype=tl.float32)
-                a2 = tl.zeros([BLOCK_K], dtype=tl.float32)
-                for k in range(0, K, BLOCK_K):
-                    ks = k + tl.arange(0, BLOCK_K)
-                    xv = tl.load(x_ptr + ks, mask=ks < K, other=0.0).to(DT).to(tl.float32)
-                    dv = tl.where(ks < K, xv - c, 0.0)
-                    a1 += dv
-                    a2 += dv * dv
-                s1 = tl.sum(a1, 0)
-                s2 = tl.sum(a2, 0)
-            mu = s1 / K
-            var = tl.maximum(s2 / K - mu * mu, 0.0)
-            mean = c + mu
-            rstd = 1.0 / tl.sqrt_rn(var + eps)
+        if PROLOGUE == 1:
+            mean, rstd = _ln_stats(x_ptr, K, eps, KP, BLOCK_K, DT)
         for t in range(pid, total, nprog):
             pid_n = t // SPLIT
             pid_k = t % SPLIT
@@ -344,6 +356,109 @@ if triton is not None:
 
 
     @triton.jit
+    def _updown_kernel(x_ptr, w1_ptr, w2_ptr, lnw_ptr, lnb_ptr, mem_ptr, part_ptr, M, K, D, eps,
+                       KIND: tl.constexpr, HAS_LNB: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_K: tl.constexpr,
+                       KP: tl.constexpr, EVEN_K: tl.constexpr, DA: tl.constexpr, DB: tl.constexpr,
+                       HAS_B: tl.constexpr, PREFETCH: tl.constexpr, PDL: tl.constexpr):
+        """Program p: partial[p] [D] = sum over its tiles of W2t[rows]^T @ mid(W1[rows] @ LN(x)) (see :func:`updown`).
+        D is covered by a DA-wide and (HAS_B) a DB-wide register accumulator, both powers of two."""
+        DT: tl.constexpr = w1_ptr.dtype.element_ty
+        pid = tl.program_id(0)
+        nprog = tl.num_programs(0)
+        tiles = tl.cdiv(M, BLOCK_M)
+        ra = tl.arange(0, DA)
+        rb = DA + tl.arange(0, DB)
+        rm = pid * BLOCK_M + tl.arange(0, BLOCK_M)
+        rk = tl.arange(0, BLOCK_K)
+        # the first up-projection tiles do not depend on the previous kernel
+        g = _w_tile(w1_ptr, rm, rk, rm < M, rk < K, K, EVEN_K)
+        u = g
+        if KIND == 0:  # MLP (SwiGLU): the up rows follow the M gate rows
+            u = _w_tile(w1_ptr + M * K, rm, rk, rm < M, rk < K, K, EVEN_K)
+        if PDL:
+            tl.extra.cuda.gdc_wait()
+        mean, rstd = _ln_stats(x_ptr, K, eps, KP, BLOCK_K, DT)
+        acc_a = tl.zeros([DA], dtype=tl.float32)
+        acc_b = tl.zeros([DB], dtype=tl.float32)
+        for t in range(pid, tiles, nprog):
+            rm = t * BLOCK_M + tl.arange(0, BLOCK_M)
+            mmask = rm < M
+            # this tile's rows of the down projection (W2 transposed), in flight during the up projection's K loop
+            wa = tl.load(w2_ptr + rm[:, None] * D + ra[None, :], mask=mmask[:, None] & (ra < D)[None, :], other=0.0,
+                         eviction_policy="evict_first")
+            wb = wa
+            if HAS_B:
+                wb = tl.load(w2_ptr + rm[:, None] * D + rb[None, :], mask=mmask[:, None] & (rb < D)[None, :],
+                             other=0.0, eviction_policy="evict_first")
+            rk = tl.arange(0, BLOCK_K)
+            kmask = rk < K
+            acc_g = tl.zeros([BLOCK_M, BLOCK_K], dtype=tl.float32)
+            acc_u = tl.zeros([BLOCK_M, BLOCK_K], dtype=tl.float32)
+            for k in range(BLOCK_K, K + BLOCK_K, BLOCK_K):  # g (and u) hold the tiles of columns rk
+                v = _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, 1, HAS_LNB, DT)[None, :]
+                if PREFETCH:  # the next tiles are loaded before these are used (past the last: the next row tile's)
+                    rk_n = k + tl.arange(0, BLOCK_K)
+                    if k >= K:
+                        rk_n = tl.arange(0, BLOCK_K)
+                    rm_n = tl.where(k >= K, rm + nprog * BLOCK_M, rm)
+                    nm = (rm_n < M)
+                    g_n = _w_tile(w1_ptr, rm_n, rk_n, nm, rk_n < K, K, EVEN_K)
+                    u_n = g_n
+                    if KIND == 0:
+                        u_n = _w_tile(w1_ptr + M * K, rm_n, rk_n, nm, rk_n < K, K, EVEN_K)
+                    acc_g += g.to(tl.float32) * v
+                    if KIND == 0:
+                        acc_u += u.to(tl.float32) * v
+                    g = g_n
+                    u = u_n
+                    rk = rk_n
+                else:
+                    acc_g += g.to(tl.float32) * v
+                    if KIND == 0:
+                        acc_u += u.to(tl.float32) * v
+                    rk = k + tl.arange(0, BLOCK_K)
+                    if k >= K:  # past the last: the next row tile's first tiles
+                        rk = tl.arange(0, BLOCK_K)
+                    rm_n = tl.where(k >= K, rm + nprog * BLOCK_M, rm)
+                    g = _w_tile(w1_ptr, rm_n, rk, rm_n < M, rk < K, K, EVEN_K)
+                    if KIND == 0:
+                        u = _w_tile(w1_ptr + M * K, rm_n, rk, rm_n < M, rk < K, K, EVEN_K)
+                kmask = rk < K
+            if PDL:  # noqa: SIM102 - PDL is a compile-time constant
+                if t + nprog >= tiles:  # this program's last tile: the sum kernel may start launching
+                    tl.extra.cuda.gdc_launch_dependents()
+            gs = tl.sum(acc_g, 1).to(DT).to(tl.float32)
+            if KIND == 0:
+                h = _silu(gs) * tl.sum(acc_u, 1).to(DT).to(tl.float32)
+            else:  # GMU: silu(gate) * memory
+                h = _silu(gs) * tl.load(mem_ptr + rm, mask=mmask, other=0.0).to(tl.float32)
+            h = tl.where(mmask, h.to(DT).to(tl.float32), 0.0)
+            acc_a += tl.sum(wa.to(tl.float32) * h[:, None], 0)
+            if HAS_B:
+                acc_b += tl.sum(wb.to(tl.float32) * h[:, None], 0)
+        tl.store(part_ptr + pid * D + ra, acc_a, mask=ra < D)
+        if HAS_B:
+            tl.store(part_ptr + pid * D + rb, acc_b, mask=rb < D)
+
+    @triton.jit
+    def _updown_sum_kernel(part_ptr, P, res_ptr, y_ptr, D, w_ptr, BLOCK_D: tl.constexpr, BLOCK_P: tl.constexpr,
+                           PDL: tl.constexpr):
+        """y = res + (sum of the P partial rows, in row order blocks).to(W dtype), fp32, for BLOCK_D columns."""
+        DT: tl.constexpr = w_ptr.dtype.element_ty
+        rd = tl.program_id(0) * BLOCK_D + tl.arange(0, BLOCK_D)
+        dm = rd < D
+        if PDL:  # the next kernel may launch now (it loads its first weights, then waits for y)
+            tl.extra.cuda.gdc_launch_dependents()
+            tl.extra.cuda.gdc_wait()
+        acc = tl.zeros([BLOCK_P, BLOCK_D], dtype=tl.float32)
+        for p in range(0, P, BLOCK_P):
+            rp = p + tl.arange(0, BLOCK_P)
+            acc += tl.load(part_ptr + rp[:, None] * D + rd[None, :], mask=(rp < P)[:, None] & dm[None, :],
+                           other=0.0, cache_modifier=".cg")
+        r = tl.sum(acc, 0).to(DT).to(tl.float32)
+        tl.store(y_ptr + rd, tl.load(res_ptr + rd, mask=dm, other=0.0) + r, mask=dm)
+
+    @triton.jit
     def _greedy_kernel(x_ptr, V, val_ptr, idx_ptr, cnt_ptr, next_ptr, tok_ptr, pos_ptr, BLOCK: tl.constexpr,
                        P: tl.constexpr, PDL: tl.constexpr):
         """argmax of x [V] (first index of the maximum) into next[0] and tok[0]; pos[0] += 1. Each program reduces
@@ -372,10 +487,11 @@ if triton is not None:
 
 class Workspace:
     """Split-K partial sums and per-tile counters shared by every :func:`projection` call of a step (kernels run one
-    after another; a counter is back at 0 when its kernel ends). Sized for `max_outputs` outputs, <= 8 slices."""
+    after another; a counter is back at 0 when its kernel ends). Sized for `max_outputs` outputs, <= 8 slices, and
+    for :func:`updown` partial rows of `updown_floats` floats in all (programs x outputs)."""
 
-    def __init__(self, max_outputs: int, device: torch.device) -> None:
-        self.partials = torch.empty(8 * max_outputs, dtype=torch.float32, device=device)
+    def __init__(self, max_outputs: int, device: torch.device, updown_floats: int = 0) -> None:
+        self.partials = torch.empty(max(8 * max_outputs, updown_floats), dtype=torch.float32, device=device)
         self.counters = torch.zeros(max_outputs, dtype=torch.int32, device=device)
         self.indices = torch.empty(GREEDY_PROGRAMS, dtype=torch.int32, device=device)
 
@@ -473,6 +589,69 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
         PREFETCH=bool(PREFETCH) and (N, K, prologue, epilogue) not in NO_LOOKAHEAD,
         PREFETCH_L2=l2, LINES=triton.next_power_of_2(max(1, -(-chunk // 64))), PDL=PDL,
         num_warps=warps, **extra)
+    return y
+
+
+def updown_config(M: int, K: int, kind: int) -> tuple[int, int, int, int]:
+    """(BLOCK_M, BLOCK_K, num_warps, programs per SM) of :func:`updown` for M middle rows over K inputs."""
+    return UPDOWN_CONFIGS.get((M, K, kind), UPDOWN_DEFAULT)
+
+
+def updown_programs(M: int, K: int, kind: int, device: torch.device, config: tuple[int, ...] | None = None) -> int:
+    """Programs (= partial rows) one :func:`updown` call launches."""
+    bm, _, _, waves = config if config is not None else updown_config(M, K, kind)
+    return min(-(-M // bm), waves * _sm_count(device))
+
+
+def updown(x: torch.Tensor, w1: torch.Tensor, w2t: torch.Tensor, y: torch.Tensor, res: torch.Tensor, ws: Workspace,
+           *, ln: torch.nn.LayerNorm, kind: int = MLP, mem: torch.Tensor | None = None,
+           config: tuple[int, ...] | None = None) -> torch.Tensor:
+    """y = res + down(mid(up(LayerNorm(x)))) for one row, in two kernels with no wait between the projections:
+    the MLP (kind = MLP: up = fc1 with W1 = [gate rows; up rows], h = silu(gate) * up) or the GMU (kind = GMU:
+    up = in_proj, h = silu(up) * mem). Returns y.
+
+    x [K] fp32 residual stream; w1 [2M, K] (MLP) or [M, K] (GMU), contiguous; w2t [M, D] the down projection's
+    weight *transposed* (W2 [D, M] -> W2.t().contiguous(), so a program's rows of it are contiguous); res, y [D]
+    fp32 (y not res); mem [M] (GMU).
+
+    Each program takes tiles of BLOCK_M middle rows: it computes their up-projection sums (K loop), rounds them
+    and h like the model (to the model dtype), and adds h @ W2t[rows] to its own fp32 accumulator of all D outputs,
+    written as one partial row at its end; a second kernel sums the partial rows in a fixed order (bitwise
+    reproducible), rounds once to the model dtype and adds the residual. The down projection's weights stream in
+    the same kernel as the up projection's, so the step does not drain the memory system between them."""
+    _need()
+    if ln is None or kind not in (MLP, GMU) or (kind == GMU) != (mem is not None):
+        raise ValueError("updown needs ln, kind MLP or GMU, and mem exactly for GMU")
+    M, D = w2t.shape
+    K = x.shape[0]
+    if w1.shape != ((2 * M if kind == MLP else M), K) or not (w1.is_contiguous() and w2t.is_contiguous()):
+        raise ValueError(f"updown: w1 {tuple(w1.shape)} and w2t {tuple(w2t.shape)} do not fit x [{K}] (contiguous)")
+    if res.shape != (D,) or y.shape != (D,) or res.data_ptr() == y.data_ptr():
+        raise ValueError("updown: res and y are [D] and distinct")
+    cfg = tuple(config) if config is not None else updown_config(M, K, kind)
+    bm, bk, warps, _ = cfg
+    programs = updown_programs(M, K, kind, w1.device, cfg)
+    if ws.partials.numel() < programs * D:
+        raise ValueError(f"workspace too small for {programs} partial rows of {D}")
+    kp = 1
+    while kp < K:
+        kp *= 2
+    bk = min(bk, max(16, kp))
+    da = 1
+    while da * 2 <= D:
+        da *= 2
+    db = 1
+    while db < D - da:
+        db *= 2
+    extra = {"launch_pdl": True} if PDL else {}
+    _updown_kernel[(programs,)](
+        x, w1, w2t, ln.weight, ln.weight if ln.bias is None else ln.bias, w1 if mem is None else mem, ws.partials,
+        M, K, D, float(ln.eps), KIND=kind, HAS_LNB=ln.bias is not None, BLOCK_M=bm, BLOCK_K=bk,
+        KP=kp if kp <= 16384 else 0, EVEN_K=K % bk == 0, DA=da, DB=db, HAS_B=D > da, PREFETCH=bool(PREFETCH),
+        PDL=PDL, num_warps=warps, **extra)
+    bd, bp = UPDOWN_SUM
+    _updown_sum_kernel[(-(-D // bd),)](ws.partials, programs, res, y, D, w1, BLOCK_D=bd, BLOCK_P=bp, PDL=PDL,
+                                        num_warps=4, **extra)
     return y
 
 

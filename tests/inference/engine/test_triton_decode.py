@@ -21,6 +21,7 @@ from inference.engine import triton_decode
 from inference.engine import triton_decode_kernels as kd
 from inference.engine.decode import DecodeStep
 from inference.engine.slots import SlotCache
+from inference.layers import GatedMemoryUnit
 from inference.testing import tiny_random_model
 
 INTERPRET = os.environ.get("TRITON_INTERPRET") == "1" and kd.AVAILABLE
@@ -336,3 +337,97 @@ def test_weight_tiles_loaded_ahead_change_no_bit(shape, config, dtype, monkeypat
         if b is not None:
             assert torch.equal(b, outs[0][1])
     assert rel(outs[0][0], F.linear(ln(x.to(dtype)), W)) < (1e-5 if dtype == FP32 else 1e-2)
+
+
+# (M, K, D, dtype, config): odd shapes (tiles past M, K not a multiple of BLOCK_K, D not a power of two, programs
+# looping over 1-8 tiles: the tests pretend one SM) and the 3.8B MLP / GMU shapes with their table configs
+UPDOWN_SMALL = [(40, 96, 200, FP32, (8, 32, 4, 2)), (37, 100, 64, FP32, (4, 64, 4, 3)),
+                (64, 128, 96, FP32, (16, 128, 4, 8)), (37, 100, 200, BF16, (4, 64, 4, 3))]
+UPDOWN_BIG = [(10240, 2560, 2560, BF16, None), (5120, 2560, 2560, BF16, None)]
+UPDOWN_SHAPES = [pytest.param(*s, id=f"{s[0]}-{s[1]}-{s[2]}-{str(s[3])[6:]}-{s[4]}",
+                              marks=[bf16_on_gpu] if s[3] == BF16 else []) for s in UPDOWN_SMALL] + [
+    pytest.param(*s, id=f"{s[0]}-{s[1]}-{s[2]}-{str(s[3])[6:]}", marks=big) for s in UPDOWN_BIG]
+
+
+@pytest.mark.parametrize("M,K,D,dtype,config", UPDOWN_SHAPES)
+@pytest.mark.parametrize("kind", ["mlp", "gmu"])
+def test_updown_is_the_two_projections(M, K, D, dtype, config, kind, monkeypatch):
+    """updown (up projection, SwiGLU or the GMU gate, down projection, residual) against the torch formula with the
+    model's rounding points and the fp64 value; with and without weight tiles loaded ahead, bitwise reproducible;
+    the residual input untouched."""
+    monkeypatch.setattr(kd, "_sm_count", lambda device: 1)
+    k = kd.MLP if kind == "mlp" else kd.GMU
+    if config is None:
+        config = kd.updown_config(M, K, k)
+    ws = kd.Workspace(64, torch.device(DEV), updown_floats=kd.updown_programs(M, K, k, torch.device(DEV)) * D)
+    x = _randn(K, seed=1, scale=2.0) + 0.5
+    ln = _ln(K, dtype, 2)
+    W1 = _randn(2 * M if k == kd.MLP else M, K, dtype=dtype, seed=3, scale=K ** -0.5)
+    W2 = _randn(D, M, dtype=dtype, seed=4, scale=M ** -0.5)
+    mem = _randn(M, dtype=dtype, seed=5) if k == kd.GMU else None
+    res = _randn(D, seed=6)
+    before = res.clone()
+    outs = []
+    for ahead in (True, False, True):
+        monkeypatch.setattr(kd, "PREFETCH", ahead)
+        outs.append(kd.updown(x, W1, W2.t().contiguous(), torch.empty(D, device=DEV), res, ws, ln=ln, kind=k,
+                              mem=mem, config=config))
+    assert torch.equal(res, before)
+    assert torch.equal(outs[0], outs[1]) and torch.equal(outs[0], outs[2])
+    h = ln(x.to(dtype))
+    c64 = torch.float64
+    if k == kd.MLP:
+        g, u = F.linear(h, W1).float().chunk(2)
+        mid = (F.silu(g) * u).to(dtype)
+        g64, u64 = F.linear(h.to(c64), W1.to(c64)).chunk(2)
+        mid64 = F.silu(g64) * u64
+    else:
+        mid = (F.silu(F.linear(h, W1).float()) * mem.float()).to(dtype)
+        mid64 = F.silu(F.linear(h.to(c64), W1.to(c64))) * mem.to(c64)
+    ref = res + F.linear(mid, W2).float()
+    exact = res.to(c64) + F.linear(mid64, W2.to(c64))
+    _check(outs[0], ref, exact, dtype)
+
+
+def test_updown_rejects_what_it_cannot_compute():
+    ws = kd.Workspace(64, torch.device(DEV), updown_floats=4096)
+    ln = _ln(32, FP32, 1)
+    x, res = _randn(32), _randn(16)
+    W1, W2t = _randn(48, 32), _randn(24, 16)
+    with pytest.raises(ValueError, match="mem exactly for GMU"):
+        kd.updown(x, W1[:24], W2t, torch.empty(16, device=DEV), res, ws, ln=ln, kind=kd.GMU)
+    with pytest.raises(ValueError, match="do not fit"):
+        kd.updown(x, W1[:24], W2t, torch.empty(16, device=DEV), res, ws, ln=ln)  # the MLP's W1 has 2M rows
+    with pytest.raises(ValueError, match="distinct"):
+        kd.updown(x, W1, W2t, res, res, ws, ln=ln)
+    with pytest.raises(ValueError, match="workspace too small"):
+        kd.updown(x, W1, W2t, torch.empty(16, device=DEV), res, kd.Workspace(1, torch.device(DEV)), ln=ln)
+
+
+@pytest.mark.skipif(not (CUDA and torch.cuda.get_device_capability()[0] >= 9), reason="needs a CUDA device of compute capability >= 9 (PDL)")
+def test_updown_with_pdl_changes_nothing(monkeypatch):
+    M, K, D = 10240, 2560, 2560
+    ws = kd.Workspace(64, torch.device(DEV), updown_floats=kd.updown_programs(M, K, kd.MLP, torch.device(DEV)) * D)
+    x, ln, res = _randn(K, seed=1), _ln(K, BF16, 2), _randn(D, seed=3)
+    W1 = _randn(2 * M, K, dtype=BF16, seed=4, scale=K ** -0.5)
+    W2t = _randn(M, D, dtype=BF16, seed=5, scale=M ** -0.5)
+    outs = []
+    for pdl in (False, True):
+        monkeypatch.setattr(kd, "PDL", pdl)
+        outs.append(kd.updown(x, W1, W2t, torch.empty(D, device=DEV), res, ws, ln=ln))
+    assert torch.equal(outs[0], outs[1])
+
+
+@pytest.mark.parametrize("updown", [False, True])
+def test_step_with_and_without_updown_matches_the_eager_step(updown, monkeypatch):
+    """The step with each MLP / GMU as updown and as two projections, against the eager step (fp32)."""
+    monkeypatch.setattr(triton_decode, "UPDOWN", updown)
+    model, ref, step, sa, sb = _pair(FP32, seed=5)
+    layers = model.config.num_hidden_layers
+    gmus = sum(isinstance(layer.attn, GatedMemoryUnit) for layer in model.model.layers)
+    assert gmus > 0 and len(step._down) == (layers + gmus if updown else 0)  # every MLP and GMU
+    for t in range(4):
+        tk, p = torch.tensor([3 + t], device=DEV), torch.tensor([t], device=DEV)
+        a, b = ref(tk, p, t + 1), step(tk, p, t + 1)
+        assert rel(b, a) < 1e-4
+    _states_close(sa, sb, 1e-4)
