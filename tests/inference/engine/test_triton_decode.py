@@ -359,7 +359,8 @@ def test_updown_is_the_two_projections(M, K, D, dtype, config, kind, monkeypatch
     k = kd.MLP if kind == "mlp" else kd.GMU
     if config is None:
         config = kd.updown_config(M, K, k)
-    ws = kd.Workspace(64, torch.device(DEV), updown_floats=kd.updown_programs(M, K, k, torch.device(DEV)) * D)
+    dev = torch.device(DEV)
+    ws = kd.Workspace(64, dev, updown_floats=kd.updown_programs(M, K, k, dev, config) * D)
     x = _randn(K, seed=1, scale=2.0) + 0.5
     ln = _ln(K, dtype, 2)
     W1 = _randn(2 * M if k == kd.MLP else M, K, dtype=dtype, seed=3, scale=K ** -0.5)
