@@ -46,23 +46,24 @@ VARIANTS: dict[str, dict[tuple[object, str], object]] = {
     "lookahead_all": {(KD, "NO_LOOKAHEAD"): set()},
     # each MLP / GMU as two projections (not triton_decode_kernels.updown)
     "no_updown": {(TD, "UPDOWN"): False},
+    "updown_no_prefetch": {(KD, "UPDOWN_PREFETCH"): False},
 }
 
 
 def variant(name: str) -> dict[tuple[object, str], object]:
-    """The switches of a named variant, or of a tile variant: ``ud=BMxBKxWARPSxWAVES`` (every updown's config),
+    """The switches of a named variant, or of a tile variant: ``ud=BLOCK_MxWARPSxPER_SM`` (every updown's config),
     ``uds=BLOCK_DxBLOCK_P`` (updown's sum kernel); ``a+b`` both."""
     if "+" in name:
         return {k: v for part in name.split("+") for k, v in variant(part).items()}
     if name.startswith(("ud=", "uds=")):
         key, _, val = name.partition("=")
         nums = tuple(int(v) for v in val.split("x"))
-        if key == "ud" and len(nums) == 4:
+        if key == "ud" and len(nums) == 3:
             return {(KD, "UPDOWN_DEFAULT"): nums, (KD, "UPDOWN_CONFIGS"): {}}
         if key == "uds" and len(nums) == 2:
             return {(KD, "UPDOWN_SUM"): nums}
     if name not in VARIANTS:
-        raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)}, ud=BMxBKxWxP, uds=BDxBP")
+        raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)}, ud=BMxWxP, uds=BDxBP")
     return VARIANTS[name]
 
 NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a short name
@@ -139,7 +140,7 @@ def main() -> int:
     ap.add_argument("--out", default="/tmp/decode-variants")
     ap.add_argument("--context", type=int, default=2048)
     ap.add_argument("--variants", default=",".join(VARIANTS),
-                    help="comma-separated: named variants, ud=BMxBKxWARPSxWAVES, uds=BLOCK_DxBLOCK_P")
+                    help="comma-separated: named variants, ud=BLOCK_MxWARPSxPER_SM, uds=BLOCK_DxBLOCK_P")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--check", action="store_true",

@@ -90,7 +90,7 @@ class TritonDecode:
         # (key i: layer i's MLP; key -1 - i: layer i's GMU)
         self._down: dict[int, torch.Tensor] = {}
         rows = 0
-        if UPDOWN:
+        if UPDOWN and c.hidden_size <= kd.UPDOWN_MAX:
             for i, layer in enumerate(model.model.layers):
                 self._down[i] = layer.mlp.fc2.weight.t().contiguous()
                 rows = max(rows, kd.updown_programs(self._down[i].shape[0], c.hidden_size, kd.MLP, dev))

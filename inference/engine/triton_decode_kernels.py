@@ -78,11 +78,15 @@ CONFIGS: dict[tuple[int, ...], tuple[int, ...]] = {
     (192, 5120): (4, 1024, 4, 4, 0),      # mamba.x_proj
     (200064, 2560): (16, 256, 1, 4, 8),   # lm_head, LAYERNORM
 }
-# :func:`updown` (M, K, kind) -> (BLOCK_M, BLOCK_K, num_warps, programs per SM); other shapes take UPDOWN_DEFAULT
-UPDOWN_CONFIGS: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
-UPDOWN_DEFAULT = (8, 256, 8, 2)
+# :func:`updown` (M, K, kind) -> (BLOCK_M, num_warps, programs per SM); other shapes take UPDOWN_DEFAULT
+UPDOWN_CONFIGS: dict[tuple[int, int, int], tuple[int, int, int]] = {}
+UPDOWN_DEFAULT = (2, 4, 4)
+# :func:`updown` loads the next tile's weights before computing the current one
+UPDOWN_PREFETCH = True
+# :func:`updown` takes inputs and outputs up to this wide (a program holds whole weight rows)
+UPDOWN_MAX = 4096
 # :func:`updown`'s sum kernel: columns a program, partial rows a load
-UPDOWN_SUM = (64, 32)
+UPDOWN_SUM = (16, 128)
 # a key (N, K, prologue) takes precedence over (N, K); a 5th number bounds the programs to that many per SM (each
 # then loops over tiles, computing the LayerNorm statistics once), 0 = one program per tile
 DEFAULT_WAVES = 0
@@ -356,94 +360,97 @@ if triton is not None:
 
 
     @triton.jit
-    def _updown_kernel(x_ptr, w1_ptr, w2_ptr, lnw_ptr, lnb_ptr, mem_ptr, part_ptr, M, K, D, eps,
-                       KIND: tl.constexpr, HAS_LNB: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_K: tl.constexpr,
-                       KP: tl.constexpr, EVEN_K: tl.constexpr, DA: tl.constexpr, DB: tl.constexpr,
-                       HAS_B: tl.constexpr, PREFETCH: tl.constexpr, PDL: tl.constexpr):
+    def _pow2_split(ptr, rows, ra, rb, mask, N: tl.constexpr, HAS_B: tl.constexpr):
+        """Rows `rows` of a row-major [*, N] matrix as a [R, NA] and a [R, NB] tile (columns ra = [0, NA), rb =
+        NA + [0, NB) masked to N; the second is the first again when not HAS_B)."""
+        a = tl.load(ptr + rows[:, None] * N + ra[None, :], mask=mask[:, None], other=0.0, eviction_policy="evict_first")
+        b = a
+        if HAS_B:
+            b = tl.load(ptr + rows[:, None] * N + rb[None, :], mask=mask[:, None] & (rb < N)[None, :], other=0.0,
+                        eviction_policy="evict_first")
+        return a, b
+
+    @triton.jit
+    def _updown_kernel(x_ptr, w1_ptr, w2_ptr, lnw_ptr, lnb_ptr, mem_ptr, part_ptr, M,
+                       K: tl.constexpr, D: tl.constexpr, eps, KIND: tl.constexpr, HAS_LNB: tl.constexpr,
+                       BLOCK_M: tl.constexpr, KA: tl.constexpr, KB: tl.constexpr, HAS_KB: tl.constexpr,
+                       DA: tl.constexpr, DB: tl.constexpr, HAS_DB: tl.constexpr, KP: tl.constexpr,
+                       PREFETCH: tl.constexpr, PDL: tl.constexpr):
         """Program p: partial[p] [D] = sum over its tiles of W2t[rows]^T @ mid(W1[rows] @ LN(x)) (see :func:`updown`).
-        D is covered by a DA-wide and (HAS_B) a DB-wide register accumulator, both powers of two."""
+        Whole rows at a time: K is covered by a KA- and a KB-wide part, D by a DA- and a DB-wide part (powers of
+        two; the B parts masked, absent when not needed), so the LayerNorm'd input is computed once a program and a
+        tile's loads are all issued at once."""
         DT: tl.constexpr = w1_ptr.dtype.element_ty
         pid = tl.program_id(0)
         nprog = tl.num_programs(0)
         tiles = tl.cdiv(M, BLOCK_M)
-        ra = tl.arange(0, DA)
-        rb = DA + tl.arange(0, DB)
+        ka = tl.arange(0, KA)
+        kb = KA + tl.arange(0, KB)
+        da = tl.arange(0, DA)
+        db = DA + tl.arange(0, DB)
         rm = pid * BLOCK_M + tl.arange(0, BLOCK_M)
-        rk = tl.arange(0, BLOCK_K)
-        # the first up-projection tiles do not depend on the previous kernel
-        g = _w_tile(w1_ptr, rm, rk, rm < M, rk < K, K, EVEN_K)
-        u = g
+        mm = rm < M
+        # the first tile's weights do not depend on the previous kernel
+        ga, gb = _pow2_split(w1_ptr, rm, ka, kb, mm, K, HAS_KB)
+        ua, ub = ga, gb
         if KIND == 0:  # MLP (SwiGLU): the up rows follow the M gate rows
-            u = _w_tile(w1_ptr + M * K, rm, rk, rm < M, rk < K, K, EVEN_K)
+            ua, ub = _pow2_split(w1_ptr + M * K, rm, ka, kb, mm, K, HAS_KB)
+        wa, wb = _pow2_split(w2_ptr, rm, da, db, mm, D, HAS_DB)
         if PDL:
             tl.extra.cuda.gdc_wait()
-        mean, rstd = _ln_stats(x_ptr, K, eps, KP, BLOCK_K, DT)
+        mean, rstd = _ln_stats(x_ptr, K, eps, KP, KA, DT)
+        va = _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, ka, ka < K, K, 1, HAS_LNB, DT)
+        vb = _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, kb, kb < K, K, 1, HAS_LNB, DT)
         acc_a = tl.zeros([DA], dtype=tl.float32)
         acc_b = tl.zeros([DB], dtype=tl.float32)
         for t in range(pid, tiles, nprog):
             rm = t * BLOCK_M + tl.arange(0, BLOCK_M)
-            mmask = rm < M
-            # this tile's rows of the down projection (W2 transposed), in flight during the up projection's K loop
-            wa = tl.load(w2_ptr + rm[:, None] * D + ra[None, :], mask=mmask[:, None] & (ra < D)[None, :], other=0.0,
-                         eviction_policy="evict_first")
-            wb = wa
-            if HAS_B:
-                wb = tl.load(w2_ptr + rm[:, None] * D + rb[None, :], mask=mmask[:, None] & (rb < D)[None, :],
-                             other=0.0, eviction_policy="evict_first")
-            rk = tl.arange(0, BLOCK_K)
-            kmask = rk < K
-            acc_g = tl.zeros([BLOCK_M, BLOCK_K], dtype=tl.float32)
-            acc_u = tl.zeros([BLOCK_M, BLOCK_K], dtype=tl.float32)
-            for k in range(BLOCK_K, K + BLOCK_K, BLOCK_K):  # g (and u) hold the tiles of columns rk
-                v = _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, rk, kmask, K, 1, HAS_LNB, DT)[None, :]
-                if PREFETCH:  # the next tiles are loaded before these are used (past the last: the next row tile's)
-                    rk_n = k + tl.arange(0, BLOCK_K)
-                    if k >= K:
-                        rk_n = tl.arange(0, BLOCK_K)
-                    rm_n = tl.where(k >= K, rm + nprog * BLOCK_M, rm)
-                    nm = (rm_n < M)
-                    g_n = _w_tile(w1_ptr, rm_n, rk_n, nm, rk_n < K, K, EVEN_K)
-                    u_n = g_n
-                    if KIND == 0:
-                        u_n = _w_tile(w1_ptr + M * K, rm_n, rk_n, nm, rk_n < K, K, EVEN_K)
-                    acc_g += g.to(tl.float32) * v
-                    if KIND == 0:
-                        acc_u += u.to(tl.float32) * v
-                    g = g_n
-                    u = u_n
-                    rk = rk_n
-                else:
-                    acc_g += g.to(tl.float32) * v
-                    if KIND == 0:
-                        acc_u += u.to(tl.float32) * v
-                    rk = k + tl.arange(0, BLOCK_K)
-                    if k >= K:  # past the last: the next row tile's first tiles
-                        rk = tl.arange(0, BLOCK_K)
-                    rm_n = tl.where(k >= K, rm + nprog * BLOCK_M, rm)
-                    g = _w_tile(w1_ptr, rm_n, rk, rm_n < M, rk < K, K, EVEN_K)
-                    if KIND == 0:
-                        u = _w_tile(w1_ptr + M * K, rm_n, rk, rm_n < M, rk < K, K, EVEN_K)
-                kmask = rk < K
+            mm = rm < M
+            if PREFETCH:  # the next tile's weights in flight while this one is computed
+                rn = rm + nprog * BLOCK_M
+                nm = rn < M
+                ga_n, gb_n = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
+                ua_n, ub_n = ga_n, gb_n
+                if KIND == 0:
+                    ua_n, ub_n = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
+                wa_n, wb_n = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
+            gs = tl.sum(ga.to(tl.float32) * va[None, :], 1)
+            if HAS_KB:
+                gs += tl.sum(gb.to(tl.float32) * vb[None, :], 1)
+            gs = gs.to(DT).to(tl.float32)
+            if KIND == 0:
+                us = tl.sum(ua.to(tl.float32) * va[None, :], 1)
+                if HAS_KB:
+                    us += tl.sum(ub.to(tl.float32) * vb[None, :], 1)
+                h = _silu(gs) * us.to(DT).to(tl.float32)
+            else:  # GMU: silu(gate) * memory
+                h = _silu(gs) * tl.load(mem_ptr + rm, mask=mm, other=0.0).to(tl.float32)
+            h = tl.where(mm, h.to(DT).to(tl.float32), 0.0)
+            acc_a += tl.sum(wa.to(tl.float32) * h[:, None], 0)
+            if HAS_DB:
+                acc_b += tl.sum(wb.to(tl.float32) * h[:, None], 0)
             if PDL:  # noqa: SIM102 - PDL is a compile-time constant
                 if t + nprog >= tiles:  # this program's last tile: the sum kernel may start launching
                     tl.extra.cuda.gdc_launch_dependents()
-            gs = tl.sum(acc_g, 1).to(DT).to(tl.float32)
-            if KIND == 0:
-                h = _silu(gs) * tl.sum(acc_u, 1).to(DT).to(tl.float32)
-            else:  # GMU: silu(gate) * memory
-                h = _silu(gs) * tl.load(mem_ptr + rm, mask=mmask, other=0.0).to(tl.float32)
-            h = tl.where(mmask, h.to(DT).to(tl.float32), 0.0)
-            acc_a += tl.sum(wa.to(tl.float32) * h[:, None], 0)
-            if HAS_B:
-                acc_b += tl.sum(wb.to(tl.float32) * h[:, None], 0)
-        tl.store(part_ptr + pid * D + ra, acc_a, mask=ra < D)
-        if HAS_B:
-            tl.store(part_ptr + pid * D + rb, acc_b, mask=rb < D)
+            if PREFETCH:
+                ga, gb, ua, ub, wa, wb = ga_n, gb_n, ua_n, ub_n, wa_n, wb_n
+            else:
+                rn = rm + nprog * BLOCK_M
+                nm = rn < M
+                ga, gb = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
+                ua, ub = ga, gb
+                if KIND == 0:
+                    ua, ub = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
+                wa, wb = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
+        tl.store(part_ptr + pid * D + da, acc_a, mask=da < D)
+        if HAS_DB:
+            tl.store(part_ptr + pid * D + db, acc_b, mask=db < D)
 
     @triton.jit
-    def _updown_sum_kernel(part_ptr, P, res_ptr, y_ptr, D, w_ptr, BLOCK_D: tl.constexpr, BLOCK_P: tl.constexpr,
-                           PDL: tl.constexpr):
-        """y = res + (sum of the P partial rows, in row order blocks).to(W dtype), fp32, for BLOCK_D columns."""
+    def _updown_sum_kernel(part_ptr, res_ptr, y_ptr, w_ptr, P: tl.constexpr, D: tl.constexpr,
+                           BLOCK_D: tl.constexpr, BLOCK_P: tl.constexpr, PDL: tl.constexpr):
+        """y = res + (sum of the P partial rows).to(W dtype), fp32, for BLOCK_D columns; the rows in BLOCK_P-row
+        loads, all issued at once (P is a constant), summed in a fixed order."""
         DT: tl.constexpr = w_ptr.dtype.element_ty
         rd = tl.program_id(0) * BLOCK_D + tl.arange(0, BLOCK_D)
         dm = rd < D
@@ -451,7 +458,7 @@ if triton is not None:
             tl.extra.cuda.gdc_launch_dependents()
             tl.extra.cuda.gdc_wait()
         acc = tl.zeros([BLOCK_P, BLOCK_D], dtype=tl.float32)
-        for p in range(0, P, BLOCK_P):
+        for p in tl.static_range(0, P, BLOCK_P):
             rp = p + tl.arange(0, BLOCK_P)
             acc += tl.load(part_ptr + rp[:, None] * D + rd[None, :], mask=(rp < P)[:, None] & dm[None, :],
                            other=0.0, cache_modifier=".cg")
@@ -592,15 +599,25 @@ def projection(x: torch.Tensor, weight: torch.Tensor, y: torch.Tensor, ws: Works
     return y
 
 
-def updown_config(M: int, K: int, kind: int) -> tuple[int, int, int, int]:
-    """(BLOCK_M, BLOCK_K, num_warps, programs per SM) of :func:`updown` for M middle rows over K inputs."""
+def updown_config(M: int, K: int, kind: int) -> tuple[int, int, int]:
+    """(BLOCK_M, num_warps, programs per SM) of :func:`updown` for M middle rows over K inputs."""
     return UPDOWN_CONFIGS.get((M, K, kind), UPDOWN_DEFAULT)
 
 
 def updown_programs(M: int, K: int, kind: int, device: torch.device, config: tuple[int, ...] | None = None) -> int:
-    """Programs (= partial rows) one :func:`updown` call launches."""
-    bm, _, _, waves = config if config is not None else updown_config(M, K, kind)
-    return min(-(-M // bm), waves * _sm_count(device))
+    """Programs (= partial rows) one :func:`updown` call launches: at most `programs per SM` x SMs, as few as give
+    every program the same number of tiles (rounded up), so they finish together."""
+    bm, _, per_sm = config if config is not None else updown_config(M, K, kind)
+    tiles = -(-M // bm)
+    each = -(-tiles // max(1, per_sm * _sm_count(device)))
+    return -(-tiles // each)
+
+
+def _pow2_parts(n: int) -> tuple[int, int]:
+    """(a, b): a the largest power of two <= n, b the smallest power of two >= n - a (0 when n is one)."""
+    a = 1 << (n.bit_length() - 1)
+    rest = n - a
+    return a, (0 if rest == 0 else 1 << (rest - 1).bit_length())
 
 
 def updown(x: torch.Tensor, w1: torch.Tensor, w2t: torch.Tensor, y: torch.Tensor, res: torch.Tensor, ws: Workspace,
@@ -624,34 +641,30 @@ def updown(x: torch.Tensor, w1: torch.Tensor, w2t: torch.Tensor, y: torch.Tensor
         raise ValueError("updown needs ln, kind MLP or GMU, and mem exactly for GMU")
     M, D = w2t.shape
     K = x.shape[0]
+    if max(K, D) > UPDOWN_MAX:
+        raise ValueError(f"updown holds whole rows in registers: K and D up to {UPDOWN_MAX} (K {K}, D {D})")
     if w1.shape != ((2 * M if kind == MLP else M), K) or not (w1.is_contiguous() and w2t.is_contiguous()):
         raise ValueError(f"updown: w1 {tuple(w1.shape)} and w2t {tuple(w2t.shape)} do not fit x [{K}] (contiguous)")
     if res.shape != (D,) or y.shape != (D,) or res.data_ptr() == y.data_ptr():
         raise ValueError("updown: res and y are [D] and distinct")
     cfg = tuple(config) if config is not None else updown_config(M, K, kind)
-    bm, bk, warps, _ = cfg
+    bm, warps, _ = cfg
     programs = updown_programs(M, K, kind, w1.device, cfg)
     if ws.partials.numel() < programs * D:
         raise ValueError(f"workspace too small for {programs} partial rows of {D}")
-    kp = 1
-    while kp < K:
-        kp *= 2
-    bk = min(bk, max(16, kp))
-    da = 1
-    while da * 2 <= D:
-        da *= 2
-    db = 1
-    while db < D - da:
-        db *= 2
+    ka, kb = _pow2_parts(K)
+    da, db = _pow2_parts(D)
     extra = {"launch_pdl": True} if PDL else {}
     _updown_kernel[(programs,)](
         x, w1, w2t, ln.weight, ln.weight if ln.bias is None else ln.bias, w1 if mem is None else mem, ws.partials,
-        M, K, D, float(ln.eps), KIND=kind, HAS_LNB=ln.bias is not None, BLOCK_M=bm, BLOCK_K=bk,
-        KP=kp if kp <= 16384 else 0, EVEN_K=K % bk == 0, DA=da, DB=db, HAS_B=D > da, PREFETCH=bool(PREFETCH),
-        PDL=PDL, num_warps=warps, **extra)
+        M, K, D, float(ln.eps), KIND=kind, HAS_LNB=ln.bias is not None, BLOCK_M=bm, KA=ka, KB=max(kb, 1),
+        HAS_KB=kb > 0, DA=da, DB=max(db, 1), HAS_DB=db > 0, KP=triton.next_power_of_2(K),
+        PREFETCH=bool(UPDOWN_PREFETCH), PDL=PDL,
+        num_warps=warps, **extra)
     bd, bp = UPDOWN_SUM
-    _updown_sum_kernel[(-(-D // bd),)](ws.partials, programs, res, y, D, w1, BLOCK_D=bd, BLOCK_P=bp, PDL=PDL,
-                                        num_warps=4, **extra)
+    _updown_sum_kernel[(-(-D // bd),)](ws.partials, res, y, w1, P=programs, D=D, BLOCK_D=bd,
+                                        BLOCK_P=min(bp, triton.next_power_of_2(programs)), PDL=PDL, num_warps=4,
+                                        **extra)
     return y
 
 

@@ -341,8 +341,8 @@ def test_weight_tiles_loaded_ahead_change_no_bit(shape, config, dtype, monkeypat
 
 # (M, K, D, dtype, config): odd shapes (tiles past M, K not a multiple of BLOCK_K, D not a power of two, programs
 # looping over 1-8 tiles: the tests pretend one SM) and the 3.8B MLP / GMU shapes with their table configs
-UPDOWN_SMALL = [(40, 96, 200, FP32, (8, 32, 4, 2)), (37, 100, 64, FP32, (4, 64, 4, 3)),
-                (64, 128, 96, FP32, (16, 128, 4, 8)), (37, 100, 200, BF16, (4, 64, 4, 3))]
+UPDOWN_SMALL = [(40, 96, 200, FP32, (8, 4, 2)), (37, 100, 64, FP32, (4, 4, 3)),
+                (64, 128, 96, FP32, (16, 4, 8)), (37, 100, 200, BF16, (2, 4, 3))]
 UPDOWN_BIG = [(10240, 2560, 2560, BF16, None), (5120, 2560, 2560, BF16, None)]
 UPDOWN_SHAPES = [pytest.param(*s, id=f"{s[0]}-{s[1]}-{s[2]}-{str(s[3])[6:]}-{s[4]}",
                               marks=[bf16_on_gpu] if s[3] == BF16 else []) for s in UPDOWN_SMALL] + [
@@ -370,7 +370,7 @@ def test_updown_is_the_two_projections(M, K, D, dtype, config, kind, monkeypatch
     before = res.clone()
     outs = []
     for ahead in (True, False, True):
-        monkeypatch.setattr(kd, "PREFETCH", ahead)
+        monkeypatch.setattr(kd, "UPDOWN_PREFETCH", ahead)
         outs.append(kd.updown(x, W1, W2.t().contiguous(), torch.empty(D, device=DEV), res, ws, ln=ln, kind=k,
                               mem=mem, config=config))
     assert torch.equal(res, before)
