@@ -82,7 +82,7 @@ NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a sho
 
 def launch_labels(step: TritonDecode, tok, pos, rows) -> list[str]:
     """The kernels one step launches, in order, named (one eager call with the launchers wrapped)."""
-    labels = ["embedding", "embedding.to_fp32"]
+    labels = ["embedding"]
     orig_p, orig_m, orig_a, orig_u = kd.projection, kd.mamba_update, triton_attention.launch, kd.updown
 
     def p(x, weight, y, ws, **kw):

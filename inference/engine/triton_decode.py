@@ -13,13 +13,17 @@ Mamba              LayerNorm -> in_proj -> causal conv + silu, conv state shifte
                    out_proj -> residual
 attention          LayerNorm -> Wqkv (+bias) -> K/V cache row; the two kernels of :mod:`.triton_attention`;
                    out_proj (+bias) -> residual (cross-attention: Wqkv makes queries only, reads the shared K/V)
-GMU                LayerNorm -> in_proj -> silu * memory; out_proj -> residual
-every MLP          LayerNorm -> fc1; SwiGLU -> fc2 -> residual
+GMU                :func:`~.triton_decode_kernels.updown`: LayerNorm -> in_proj -> silu * memory -> out_proj
+                   (transposed), then the partial sums -> residual (2 kernels)
+every MLP          :func:`~.triton_decode_kernels.updown`: LayerNorm -> fc1 -> SwiGLU -> fc2 (transposed), then the
+                   partial sums -> residual (2 kernels)
 end                final LayerNorm -> LM head -> fp32 logits
 =================  ==============================================================================================
 
 That is 6 kernels for a Mamba or attention layer with its MLP, 4 for a GMU layer: 180 for the 3.8B model, with no
-separate LayerNorm, residual add, K/V write or Mamba elementwise kernel. The numerics are the compiled step's
+separate LayerNorm, residual add, K/V write or Mamba elementwise kernel, and no wait between an MLP's (or GMU's)
+two projections. With :data:`UPDOWN` off the MLP and GMU run as two projections each (the down projection with
+the SwiGLU / the gate in its prologue), and no transposed copies are kept. The numerics are the compiled step's
 (:mod:`.fused`: LayerNorm / SwiGLU / conv / dt / projection outputs rounded to the model dtype; statistics, gates
 and the state in fp32; fp32 residual stream and logits), so it is tested against the eager step like that one.
 
@@ -73,7 +77,8 @@ class TritonDecode:
     pos = tokens already held by the slot (this token's position); rows = shared-K/V rows the cross-attention reads
     (> pos; rows past pos are not read). Writes this token's K/V rows and Mamba states into slot 0, like
     :meth:`.decode.DecodeStep.forward`. Weight-only constants (A = -exp(A_log), the differential-attention lambdas)
-    are computed here once: a caller that changes the weights makes a new one."""
+    and, with :data:`UPDOWN`, the transposed copies of the MLPs' fc2 and the GMUs' out_proj weights (1.9 GB for the
+    3.8B model in bf16) are made here once: a caller that changes the weights makes a new one."""
 
     def __init__(self, model: SambaYForCausalLM, slots: SlotCache) -> None:
         if not supported(model):
@@ -111,7 +116,7 @@ class TritonDecode:
         dev = tokens.device
         f32 = torch.float32
         d = c.hidden_size
-        x = m.embed_tokens.weight.index_select(0, tokens)[0].to(f32)  # residual stream [d]
+        x = kd.embed(tokens, m.embed_tokens.weight, torch.empty(d, device=dev, dtype=f32))  # residual stream
         memory: torch.Tensor | None = None
         shared: SlotKV | None = None
         for i, layer in enumerate(m.layers):

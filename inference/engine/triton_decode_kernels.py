@@ -24,6 +24,13 @@ SPLIT partials in slice order (so results are bitwise reproducible), resets the 
 With :data:`PDL` (Hopper and newer) a kernel is launched with Programmatic Dependent Launch: it issues its first
 weight-tile load, then waits (``gdc_wait``) for the previous kernel's results.
 
+:func:`updown` ``y = res + down(mid(up(LayerNorm(x))))``: a whole MLP (SwiGLU) or GMU (silu(up) * memory) in
+two kernels. The down projection's weight is kept transposed, so a program that computed some middle rows h also
+streams the down projection's rows for exactly those h and keeps an fp32 partial of all outputs; a short second
+kernel sums the partial rows in a fixed order. The down projection thus needs no wait for the up projection, and
+the memory system is not drained between the two (run 39-41, docs/benchmarks.md: fc1 + fc2 39.9 + 21.7 us a layer
+as projections, 55.0 + 3.8 us as updown on an H100).
+
 :func:`mamba_update` the rest of the Mamba decode update after x_proj in one kernel: dt_proj + softplus, the
 selective state update, D skip and the gate; for the memory layer it also writes the ungated output (the GMUs'
 memory).
@@ -80,7 +87,7 @@ CONFIGS: dict[tuple[int, ...], tuple[int, ...]] = {
 }
 # :func:`updown` (M, K, kind) -> (BLOCK_M, num_warps, programs per SM); other shapes take UPDOWN_DEFAULT
 UPDOWN_CONFIGS: dict[tuple[int, int, int], tuple[int, int, int]] = {}
-UPDOWN_DEFAULT = (2, 4, 4)
+UPDOWN_DEFAULT = (1, 4, 4)
 # :func:`updown` loads the next tile's weights before computing the current one
 UPDOWN_PREFETCH = True
 # :func:`updown` takes inputs and outputs up to this wide (a program holds whole weight rows)
@@ -466,6 +473,16 @@ if triton is not None:
         tl.store(y_ptr + rd, tl.load(res_ptr + rd, mask=dm, other=0.0) + r, mask=dm)
 
     @triton.jit
+    def _embed_kernel(tok_ptr, w_ptr, y_ptr, D, BLOCK: tl.constexpr, PDL: tl.constexpr):
+        """y [D] fp32 = row tok[0] of the embedding table W [V, D]."""
+        r = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        if PDL:  # the token may come from the kernel before (the pipelined engine's greedy feedback)
+            tl.extra.cuda.gdc_launch_dependents()
+            tl.extra.cuda.gdc_wait()
+        t = tl.load(tok_ptr).to(tl.int64)
+        tl.store(y_ptr + r, tl.load(w_ptr + t * D + r, mask=r < D, other=0.0).to(tl.float32), mask=r < D)
+
+    @triton.jit
     def _greedy_kernel(x_ptr, V, val_ptr, idx_ptr, cnt_ptr, next_ptr, tok_ptr, pos_ptr, BLOCK: tl.constexpr,
                        P: tl.constexpr, PDL: tl.constexpr):
         """argmax of x [V] (first index of the maximum) into next[0] and tok[0]; pos[0] += 1. Each program reduces
@@ -665,6 +682,18 @@ def updown(x: torch.Tensor, w1: torch.Tensor, w2t: torch.Tensor, y: torch.Tensor
     _updown_sum_kernel[(-(-D // bd),)](ws.partials, res, y, w1, P=programs, D=D, BLOCK_D=bd,
                                         BLOCK_P=min(bp, triton.next_power_of_2(programs)), PDL=PDL, num_warps=4,
                                         **extra)
+    return y
+
+
+def embed(tokens: torch.Tensor, weight: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """y [D] fp32 = weight[tokens[0]] (tokens [1] int64 on the device, weight [V, D] contiguous) in one kernel (the
+    residual stream's start); returns y."""
+    _need()
+    if not weight.is_contiguous() or tokens.shape != (1,) or y.shape != (weight.shape[1],):
+        raise ValueError("embed: one token, a contiguous table [V, D] and y [D]")
+    D = weight.shape[1]
+    extra = {"launch_pdl": True} if PDL else {}
+    _embed_kernel[(triton.cdiv(D, 1024),)](tokens, weight, y, D, BLOCK=1024, PDL=PDL, num_warps=4, **extra)
     return y
 
 

@@ -432,3 +432,13 @@ def test_step_with_and_without_updown_matches_the_eager_step(updown, monkeypatch
         a, b = ref(tk, p, t + 1), step(tk, p, t + 1)
         assert rel(b, a) < 1e-4
     _states_close(sa, sb, 1e-4)
+
+
+@pytest.mark.parametrize("dtype", [FP32, pytest.param(BF16, marks=bf16_on_gpu)])
+def test_embed_kernel_copies_the_token_row_to_fp32(dtype):
+    W = _randn(50, 1300, dtype=dtype, seed=1)  # D not a multiple of the kernel's block
+    for t in (0, 17, 49):
+        y = kd.embed(torch.tensor([t], device=DEV), W, torch.empty(1300, device=DEV))
+        assert torch.equal(y, W[t].float())
+    with pytest.raises(ValueError, match="one token"):
+        kd.embed(torch.tensor([1, 2], device=DEV), W, torch.empty(1300, device=DEV))
