@@ -52,11 +52,9 @@ VARIANTS: dict[str, dict[tuple[object, str], object]] = {
 
 def variant(name: str) -> dict[tuple[object, str], object]:
     """The switches of a named variant, or of a tile variant: ``ud=BLOCK_MxWARPSxPER_SM`` (every updown's config),
-    ``uds=BLOCK_DxBLOCK_P`` (updown's sum kernel), ``udst=N`` (updown's pipeline stages); ``a+b`` both."""
+    ``uds=BLOCK_DxBLOCK_P`` (updown's sum kernel); ``a+b`` both."""
     if "+" in name:
         return {k: v for part in name.split("+") for k, v in variant(part).items()}
-    if name.startswith("udst="):
-        return {(KD, "UPDOWN_STAGES"): int(name[5:])}
     if name.startswith(("ud=", "uds=")):
         key, _, val = name.partition("=")
         nums = tuple(int(v) for v in val.split("x"))

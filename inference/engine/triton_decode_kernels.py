@@ -88,11 +88,9 @@ CONFIGS: dict[tuple[int, ...], tuple[int, ...]] = {
 # :func:`updown` (M, K, kind) -> (BLOCK_M, num_warps, programs per SM); other shapes take UPDOWN_DEFAULT
 UPDOWN_CONFIGS: dict[tuple[int, int, int], tuple[int, int, int]] = {}
 UPDOWN_DEFAULT = (1, 4, 4)
-# :func:`updown` loads the next tile's weights before computing the current one (registers) ...
+# :func:`updown` loads the next tile's weights before computing the current one (in registers; leaving the loads to
+# Triton's software pipeliner, as asynchronous copies into shared memory, measured 8% slower: run 43)
 UPDOWN_PREFETCH = True
-# ... or, when > 1, leaves the loads to Triton's software pipeliner: this many stages, the loads of the next
-# UPDOWN_STAGES - 1 tiles in flight as asynchronous copies into shared memory
-UPDOWN_STAGES = 1
 # :func:`updown` takes inputs and outputs up to this wide (a program holds whole weight rows)
 UPDOWN_MAX = 4096
 # :func:`updown`'s sum kernel: columns a program, partial rows a load
@@ -385,7 +383,7 @@ if triton is not None:
                        K: tl.constexpr, D: tl.constexpr, eps, KIND: tl.constexpr, HAS_LNB: tl.constexpr,
                        BLOCK_M: tl.constexpr, KA: tl.constexpr, KB: tl.constexpr, HAS_KB: tl.constexpr,
                        DA: tl.constexpr, DB: tl.constexpr, HAS_DB: tl.constexpr, KP: tl.constexpr,
-                       PREFETCH: tl.constexpr, PDL: tl.constexpr, STAGES: tl.constexpr):
+                       PREFETCH: tl.constexpr, PDL: tl.constexpr):
         """Program p: partial[p] [D] = sum over its tiles of W2t[rows]^T @ mid(W1[rows] @ LN(x)) (see :func:`updown`).
         Whole rows at a time: K is covered by a KA- and a KB-wide part, D by a DA- and a DB-wide part (powers of
         two; the B parts masked, absent when not needed), so the LayerNorm'd input is computed once a program and a
@@ -413,70 +411,45 @@ if triton is not None:
         vb = _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, kb, kb < K, K, 1, HAS_LNB, DT)
         acc_a = tl.zeros([DA], dtype=tl.float32)
         acc_b = tl.zeros([DB], dtype=tl.float32)
-        if STAGES > 1:  # the loads at the top of the loop, pipelined by the compiler into shared memory
-            for t in tl.range(pid, tiles, nprog, num_stages=STAGES):
-                rm = t * BLOCK_M + tl.arange(0, BLOCK_M)
-                mm = rm < M
-                ga, gb = _pow2_split(w1_ptr, rm, ka, kb, mm, K, HAS_KB)
+        for t in range(pid, tiles, nprog):
+            rm = t * BLOCK_M + tl.arange(0, BLOCK_M)
+            mm = rm < M
+            if PREFETCH:  # the next tile's weights in flight while this one is computed
+                rn = rm + nprog * BLOCK_M
+                nm = rn < M
+                ga_n, gb_n = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
+                ua_n, ub_n = ga_n, gb_n
+                if KIND == 0:
+                    ua_n, ub_n = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
+                wa_n, wb_n = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
+            gs = tl.sum(ga.to(tl.float32) * va[None, :], 1)
+            if HAS_KB:
+                gs += tl.sum(gb.to(tl.float32) * vb[None, :], 1)
+            gs = gs.to(DT).to(tl.float32)
+            if KIND == 0:
+                us = tl.sum(ua.to(tl.float32) * va[None, :], 1)
+                if HAS_KB:
+                    us += tl.sum(ub.to(tl.float32) * vb[None, :], 1)
+                h = _silu(gs) * us.to(DT).to(tl.float32)
+            else:  # GMU: silu(gate) * memory
+                h = _silu(gs) * tl.load(mem_ptr + rm, mask=mm, other=0.0).to(tl.float32)
+            h = tl.where(mm, h.to(DT).to(tl.float32), 0.0)
+            acc_a += tl.sum(wa.to(tl.float32) * h[:, None], 0)
+            if HAS_DB:
+                acc_b += tl.sum(wb.to(tl.float32) * h[:, None], 0)
+            if PDL:  # noqa: SIM102 - PDL is a compile-time constant
+                if t + nprog >= tiles:  # this program's last tile: the sum kernel may start launching
+                    tl.extra.cuda.gdc_launch_dependents()
+            if PREFETCH:
+                ga, gb, ua, ub, wa, wb = ga_n, gb_n, ua_n, ub_n, wa_n, wb_n
+            else:
+                rn = rm + nprog * BLOCK_M
+                nm = rn < M
+                ga, gb = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
                 ua, ub = ga, gb
                 if KIND == 0:
-                    ua, ub = _pow2_split(w1_ptr + M * K, rm, ka, kb, mm, K, HAS_KB)
-                wa, wb = _pow2_split(w2_ptr, rm, da, db, mm, D, HAS_DB)
-                gs = tl.sum(ga.to(tl.float32) * va[None, :], 1)
-                if HAS_KB:
-                    gs += tl.sum(gb.to(tl.float32) * vb[None, :], 1)
-                gs = gs.to(DT).to(tl.float32)
-                if KIND == 0:
-                    us = tl.sum(ua.to(tl.float32) * va[None, :], 1)
-                    if HAS_KB:
-                        us += tl.sum(ub.to(tl.float32) * vb[None, :], 1)
-                    h = _silu(gs) * us.to(DT).to(tl.float32)
-                else:
-                    h = _silu(gs) * tl.load(mem_ptr + rm, mask=mm, other=0.0).to(tl.float32)
-                h = tl.where(mm, h.to(DT).to(tl.float32), 0.0)
-                acc_a += tl.sum(wa.to(tl.float32) * h[:, None], 0)
-                if HAS_DB:
-                    acc_b += tl.sum(wb.to(tl.float32) * h[:, None], 0)
-        else:
-            for t in range(pid, tiles, nprog):
-                rm = t * BLOCK_M + tl.arange(0, BLOCK_M)
-                mm = rm < M
-                if PREFETCH:  # the next tile's weights in flight while this one is computed
-                    rn = rm + nprog * BLOCK_M
-                    nm = rn < M
-                    ga_n, gb_n = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
-                    ua_n, ub_n = ga_n, gb_n
-                    if KIND == 0:
-                        ua_n, ub_n = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
-                    wa_n, wb_n = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
-                gs = tl.sum(ga.to(tl.float32) * va[None, :], 1)
-                if HAS_KB:
-                    gs += tl.sum(gb.to(tl.float32) * vb[None, :], 1)
-                gs = gs.to(DT).to(tl.float32)
-                if KIND == 0:
-                    us = tl.sum(ua.to(tl.float32) * va[None, :], 1)
-                    if HAS_KB:
-                        us += tl.sum(ub.to(tl.float32) * vb[None, :], 1)
-                    h = _silu(gs) * us.to(DT).to(tl.float32)
-                else:  # GMU: silu(gate) * memory
-                    h = _silu(gs) * tl.load(mem_ptr + rm, mask=mm, other=0.0).to(tl.float32)
-                h = tl.where(mm, h.to(DT).to(tl.float32), 0.0)
-                acc_a += tl.sum(wa.to(tl.float32) * h[:, None], 0)
-                if HAS_DB:
-                    acc_b += tl.sum(wb.to(tl.float32) * h[:, None], 0)
-                if PDL:  # noqa: SIM102 - PDL is a compile-time constant
-                    if t + nprog >= tiles:  # this program's last tile: the sum kernel may start launching
-                        tl.extra.cuda.gdc_launch_dependents()
-                if PREFETCH:
-                    ga, gb, ua, ub, wa, wb = ga_n, gb_n, ua_n, ub_n, wa_n, wb_n
-                else:
-                    rn = rm + nprog * BLOCK_M
-                    nm = rn < M
-                    ga, gb = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
-                    ua, ub = ga, gb
-                    if KIND == 0:
-                        ua, ub = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
-                    wa, wb = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
+                    ua, ub = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
+                wa, wb = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
         tl.store(part_ptr + pid * D + da, acc_a, mask=da < D)
         if HAS_DB:
             tl.store(part_ptr + pid * D + db, acc_b, mask=db < D)
@@ -704,7 +677,7 @@ def updown(x: torch.Tensor, w1: torch.Tensor, w2t: torch.Tensor, y: torch.Tensor
         x, w1, w2t, ln.weight, ln.weight if ln.bias is None else ln.bias, w1 if mem is None else mem, ws.partials,
         M, K, D, float(ln.eps), KIND=kind, HAS_LNB=ln.bias is not None, BLOCK_M=bm, KA=ka, KB=max(kb, 1),
         HAS_KB=kb > 0, DA=da, DB=max(db, 1), HAS_DB=db > 0, KP=triton.next_power_of_2(K),
-        PREFETCH=bool(UPDOWN_PREFETCH), PDL=PDL, STAGES=int(UPDOWN_STAGES),
+        PREFETCH=bool(UPDOWN_PREFETCH), PDL=PDL,
         num_warps=warps, **extra)
     bd, bp = UPDOWN_SUM
     _updown_sum_kernel[(-(-D // bd),)](ws.partials, res, y, w1, P=programs, D=D, BLOCK_D=bd,
