@@ -91,8 +91,6 @@ UPDOWN_DEFAULT = (1, 4, 4)
 # :func:`updown` loads the next tile's weights before computing the current one (in registers; leaving the loads to
 # Triton's software pipeliner, as asynchronous copies into shared memory, measured 8% slower: run 43)
 UPDOWN_PREFETCH = True
-# ... and the second tile's loads issued right after the wait, before the LayerNorm statistics
-UPDOWN_EARLY = False
 # :func:`updown` takes inputs and outputs up to this wide (a program holds whole weight rows)
 UPDOWN_MAX = 4096
 # :func:`updown`'s sum kernel: columns a program, partial rows a load
@@ -385,7 +383,7 @@ if triton is not None:
                        K: tl.constexpr, D: tl.constexpr, eps, KIND: tl.constexpr, HAS_LNB: tl.constexpr,
                        BLOCK_M: tl.constexpr, KA: tl.constexpr, KB: tl.constexpr, HAS_KB: tl.constexpr,
                        DA: tl.constexpr, DB: tl.constexpr, HAS_DB: tl.constexpr, KP: tl.constexpr,
-                       PREFETCH: tl.constexpr, EARLY: tl.constexpr, PDL: tl.constexpr):
+                       PREFETCH: tl.constexpr, PDL: tl.constexpr):
         """Program p: partial[p] [D] = sum over its tiles of W2t[rows]^T @ mid(W1[rows] @ LN(x)) (see :func:`updown`).
         Whole rows at a time: K is covered by a KA- and a KB-wide part, D by a DA- and a DB-wide part (powers of
         two; the B parts masked, absent when not needed), so the LayerNorm'd input is computed once a program and a
@@ -408,14 +406,6 @@ if triton is not None:
         wa, wb = _pow2_split(w2_ptr, rm, da, db, mm, D, HAS_DB)
         if PDL:
             tl.extra.cuda.gdc_wait()
-        if EARLY:  # the second tile's weights too, before the LayerNorm statistics
-            rn = rm + nprog * BLOCK_M
-            nm = rn < M
-            ga_n, gb_n = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
-            ua_n, ub_n = ga_n, gb_n
-            if KIND == 0:
-                ua_n, ub_n = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
-            wa_n, wb_n = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
         mean, rstd = _ln_stats(x_ptr, K, eps, KP, KA, DT)
         va = _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, ka, ka < K, K, 1, HAS_LNB, DT)
         vb = _operand(x_ptr, lnw_ptr, lnb_ptr, mean, rstd, kb, kb < K, K, 1, HAS_LNB, DT)
@@ -424,7 +414,7 @@ if triton is not None:
         for t in range(pid, tiles, nprog):
             rm = t * BLOCK_M + tl.arange(0, BLOCK_M)
             mm = rm < M
-            if PREFETCH and not EARLY:  # the next tile's weights in flight while this one is computed
+            if PREFETCH:  # the next tile's weights in flight while this one is computed
                 rn = rm + nprog * BLOCK_M
                 nm = rn < M
                 ga_n, gb_n = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
@@ -450,16 +440,7 @@ if triton is not None:
             if PDL:  # noqa: SIM102 - PDL is a compile-time constant
                 if t + nprog >= tiles:  # this program's last tile: the sum kernel may start launching
                     tl.extra.cuda.gdc_launch_dependents()
-            if EARLY:  # the next tile's (loaded an iteration ago) become current, the one after is loaded
-                ga, gb, ua, ub, wa, wb = ga_n, gb_n, ua_n, ub_n, wa_n, wb_n
-                rn = rm + 2 * nprog * BLOCK_M
-                nm = rn < M
-                ga_n, gb_n = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
-                ua_n, ub_n = ga_n, gb_n
-                if KIND == 0:
-                    ua_n, ub_n = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
-                wa_n, wb_n = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
-            elif PREFETCH:
+            if PREFETCH:
                 ga, gb, ua, ub, wa, wb = ga_n, gb_n, ua_n, ub_n, wa_n, wb_n
             else:
                 rn = rm + nprog * BLOCK_M
@@ -696,7 +677,7 @@ def updown(x: torch.Tensor, w1: torch.Tensor, w2t: torch.Tensor, y: torch.Tensor
         x, w1, w2t, ln.weight, ln.weight if ln.bias is None else ln.bias, w1 if mem is None else mem, ws.partials,
         M, K, D, float(ln.eps), KIND=kind, HAS_LNB=ln.bias is not None, BLOCK_M=bm, KA=ka, KB=max(kb, 1),
         HAS_KB=kb > 0, DA=da, DB=max(db, 1), HAS_DB=db > 0, KP=triton.next_power_of_2(K),
-        PREFETCH=bool(UPDOWN_PREFETCH), EARLY=bool(UPDOWN_PREFETCH and UPDOWN_EARLY), PDL=PDL,
+        PREFETCH=bool(UPDOWN_PREFETCH), PDL=PDL,
         num_warps=warps, **extra)
     bd, bp = UPDOWN_SUM
     _updown_sum_kernel[(-(-D // bd),)](ws.partials, res, y, w1, P=programs, D=D, BLOCK_D=bd,
