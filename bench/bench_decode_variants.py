@@ -47,7 +47,6 @@ VARIANTS: dict[str, dict[tuple[object, str], object]] = {
     # each MLP / GMU as two projections (not triton_decode_kernels.updown)
     "no_updown": {(TD, "UPDOWN"): False},
     "updown_no_prefetch": {(KD, "UPDOWN_PREFETCH"): False},
-    "no_discard": {(KD, "UPDOWN_DISCARD"): False},
 }
 
 

@@ -94,10 +94,7 @@ UPDOWN_PREFETCH = True
 # :func:`updown` takes inputs and outputs up to this wide (a program holds whole weight rows)
 UPDOWN_MAX = 4096
 # :func:`updown`'s sum kernel: columns a program, partial rows a load
-UPDOWN_SUM = (32, 128)
-# ... which drops the partial rows from L2 once read (no write-back to memory; needs 32 columns a program, fp32
-# partial rows a multiple of 128 bytes, and a CUDA GPU)
-UPDOWN_DISCARD = True
+UPDOWN_SUM = (16, 128)
 # a key (N, K, prologue) takes precedence over (N, K); a 5th number bounds the programs to that many per SM (each
 # then loops over tiles, computing the LayerNorm statistics once), 0 = one program per tile
 DEFAULT_WAVES = 0
@@ -459,8 +456,7 @@ if triton is not None:
 
     @triton.jit
     def _updown_sum_kernel(part_ptr, res_ptr, y_ptr, w_ptr, P: tl.constexpr, D: tl.constexpr,
-                           BLOCK_D: tl.constexpr, BLOCK_P: tl.constexpr, DISCARD: tl.constexpr,
-                           PDL: tl.constexpr):
+                           BLOCK_D: tl.constexpr, BLOCK_P: tl.constexpr, PDL: tl.constexpr):
         """y = res + (sum of the P partial rows).to(W dtype), fp32, for BLOCK_D columns; the rows in BLOCK_P-row
         loads, all issued at once (P is a constant), summed in a fixed order."""
         DT: tl.constexpr = w_ptr.dtype.element_ty
@@ -476,15 +472,6 @@ if triton is not None:
                            other=0.0, cache_modifier=".cg")
         r = tl.sum(acc, 0).to(DT).to(tl.float32)
         tl.store(y_ptr + rd, tl.load(res_ptr + rd, mask=dm, other=0.0) + r, mask=dm)
-        if DISCARD:  # drop the partial rows' L2 lines unwritten (each program owns whole 128-byte lines of them):
-            # they are rewritten before they are read again, so writing them back to memory would be wasted traffic
-            done = tl.zeros([BLOCK_P], dtype=tl.float32) + tl.sum(r, 0)  # after every load of this program
-            for p in tl.static_range(0, P, BLOCK_P):
-                rp = p + tl.arange(0, BLOCK_P)
-                line = (part_ptr + tl.where(rp < P, rp, 0) * D + tl.program_id(0) * BLOCK_D).to(tl.int64,
-                                                                                                  bitcast=True)
-                tl.inline_asm_elementwise("discard.global.L2 [$1], 128; mov.u32 $0, 0;", "=r,l,f", [line, done],
-                                          dtype=tl.int32, is_pure=False, pack=1)
 
     @triton.jit
     def _embed_kernel(tok_ptr, w_ptr, y_ptr, D, BLOCK: tl.constexpr, PDL: tl.constexpr):
@@ -693,11 +680,9 @@ def updown(x: torch.Tensor, w1: torch.Tensor, w2t: torch.Tensor, y: torch.Tensor
         PREFETCH=bool(UPDOWN_PREFETCH), PDL=PDL,
         num_warps=warps, **extra)
     bd, bp = UPDOWN_SUM
-    discard = bool(UPDOWN_DISCARD and bd * 4 == 128 and D % 32 == 0 and ws.partials.data_ptr() % 128 == 0
-                   and ws.partials.is_cuda)
     _updown_sum_kernel[(-(-D // bd),)](ws.partials, res, y, w1, P=programs, D=D, BLOCK_D=bd,
-                                        BLOCK_P=min(bp, triton.next_power_of_2(programs)), DISCARD=discard, PDL=PDL,
-                                        num_warps=4, **extra)
+                                        BLOCK_P=min(bp, triton.next_power_of_2(programs)), PDL=PDL, num_warps=4,
+                                        **extra)
     return y
 
 
