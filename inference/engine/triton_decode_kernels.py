@@ -28,8 +28,8 @@ weight-tile load, then waits (``gdc_wait``) for the previous kernel's results.
 two kernels. The down projection's weight is kept transposed, so a program that computed some middle rows h also
 streams the down projection's rows for exactly those h and keeps an fp32 partial of all outputs; a short second
 kernel sums the partial rows in a fixed order. The down projection thus needs no wait for the up projection, and
-the memory system is not drained between the two (run 39-41, docs/benchmarks.md: fc1 + fc2 39.9 + 21.7 us a layer
-as projections, 55.0 + 3.8 us as updown on an H100).
+the memory system is not drained between the two (runs 41-50, docs/benchmarks.md: an MLP 60.8-61.7 us as two
+projections, 54.9-57.1 us + 3.4-3.8 us for the sum as updown on an H100).
 
 :func:`mamba_update` the rest of the Mamba decode update after x_proj in one kernel: dt_proj + softplus, the
 selective state update, D skip and the gate; for the memory layer it also writes the ungated output (the GMUs'
@@ -89,7 +89,7 @@ CONFIGS: dict[tuple[int, ...], tuple[int, ...]] = {
 UPDOWN_CONFIGS: dict[tuple[int, int, int], tuple[int, int, int]] = {}
 UPDOWN_DEFAULT = (1, 4, 4)
 # :func:`updown` loads the next tile's weights before computing the current one (in registers; leaving the loads to
-# Triton's software pipeliner, as asynchronous copies into shared memory, measured 8% slower: run 43)
+# Triton's software pipeliner, as asynchronous copies into shared memory, measured 8% slower: run 45)
 UPDOWN_PREFETCH = True
 # :func:`updown` takes inputs and outputs up to this wide (a program holds whole weight rows)
 UPDOWN_MAX = 4096
