@@ -379,6 +379,19 @@ if triton is not None:
         return a, b
 
     @triton.jit
+    def _updown_rows(w1_ptr, w2_ptr, rows, ka, kb, da, db, M, K: tl.constexpr, D: tl.constexpr,
+                     KIND: tl.constexpr, HAS_KB: tl.constexpr, HAS_DB: tl.constexpr):
+        """The weights of middle rows `rows` (masked to M): the up projection's gate (and, for the MLP, up) rows
+        and the transposed down projection's rows, each as a power-of-two pair of tiles (:func:`_pow2_split`)."""
+        m = rows < M
+        ga, gb = _pow2_split(w1_ptr, rows, ka, kb, m, K, HAS_KB)
+        ua, ub = ga, gb
+        if KIND == 0:  # MLP (SwiGLU): the up rows follow the M gate rows
+            ua, ub = _pow2_split(w1_ptr + M * K, rows, ka, kb, m, K, HAS_KB)
+        wa, wb = _pow2_split(w2_ptr, rows, da, db, m, D, HAS_DB)
+        return ga, gb, ua, ub, wa, wb
+
+    @triton.jit
     def _updown_kernel(x_ptr, w1_ptr, w2_ptr, lnw_ptr, lnb_ptr, mem_ptr, part_ptr, M,
                        K: tl.constexpr, D: tl.constexpr, eps, KIND: tl.constexpr, HAS_LNB: tl.constexpr,
                        BLOCK_M: tl.constexpr, KA: tl.constexpr, KB: tl.constexpr, HAS_KB: tl.constexpr,
@@ -396,14 +409,9 @@ if triton is not None:
         kb = KA + tl.arange(0, KB)
         da = tl.arange(0, DA)
         db = DA + tl.arange(0, DB)
-        rm = pid * BLOCK_M + tl.arange(0, BLOCK_M)
-        mm = rm < M
         # the first tile's weights do not depend on the previous kernel
-        ga, gb = _pow2_split(w1_ptr, rm, ka, kb, mm, K, HAS_KB)
-        ua, ub = ga, gb
-        if KIND == 0:  # MLP (SwiGLU): the up rows follow the M gate rows
-            ua, ub = _pow2_split(w1_ptr + M * K, rm, ka, kb, mm, K, HAS_KB)
-        wa, wb = _pow2_split(w2_ptr, rm, da, db, mm, D, HAS_DB)
+        ga, gb, ua, ub, wa, wb = _updown_rows(w1_ptr, w2_ptr, pid * BLOCK_M + tl.arange(0, BLOCK_M), ka, kb, da, db,
+                                              M, K, D, KIND, HAS_KB, HAS_DB)
         if PDL:
             tl.extra.cuda.gdc_wait()
         mean, rstd = _ln_stats(x_ptr, K, eps, KP, KA, DT)
@@ -415,13 +423,8 @@ if triton is not None:
             rm = t * BLOCK_M + tl.arange(0, BLOCK_M)
             mm = rm < M
             if PREFETCH:  # the next tile's weights in flight while this one is computed
-                rn = rm + nprog * BLOCK_M
-                nm = rn < M
-                ga_n, gb_n = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
-                ua_n, ub_n = ga_n, gb_n
-                if KIND == 0:
-                    ua_n, ub_n = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
-                wa_n, wb_n = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
+                ga_n, gb_n, ua_n, ub_n, wa_n, wb_n = _updown_rows(w1_ptr, w2_ptr, rm + nprog * BLOCK_M, ka, kb, da,
+                                                                  db, M, K, D, KIND, HAS_KB, HAS_DB)
             gs = tl.sum(ga.to(tl.float32) * va[None, :], 1)
             if HAS_KB:
                 gs += tl.sum(gb.to(tl.float32) * vb[None, :], 1)
@@ -443,13 +446,8 @@ if triton is not None:
             if PREFETCH:
                 ga, gb, ua, ub, wa, wb = ga_n, gb_n, ua_n, ub_n, wa_n, wb_n
             else:
-                rn = rm + nprog * BLOCK_M
-                nm = rn < M
-                ga, gb = _pow2_split(w1_ptr, rn, ka, kb, nm, K, HAS_KB)
-                ua, ub = ga, gb
-                if KIND == 0:
-                    ua, ub = _pow2_split(w1_ptr + M * K, rn, ka, kb, nm, K, HAS_KB)
-                wa, wb = _pow2_split(w2_ptr, rn, da, db, nm, D, HAS_DB)
+                ga, gb, ua, ub, wa, wb = _updown_rows(w1_ptr, w2_ptr, rm + nprog * BLOCK_M, ka, kb, da, db, M, K, D,
+                                                      KIND, HAS_KB, HAS_DB)
         tl.store(part_ptr + pid * D + da, acc_a, mask=da < D)
         if HAS_DB:
             tl.store(part_ptr + pid * D + db, acc_b, mask=db < D)
