@@ -318,6 +318,8 @@ def largest_batch(model, dev, max_len: int, cap: int) -> int:
     if dev.type != "cuda":
         return min(cap, 4)
     free = torch.cuda.mem_get_info(dev)[0]
+    if triton_decode.ENABLED and triton_decode.supported(model):  # the batch-1 step's transposed weight copies
+        free -= triton_decode.updown_copy_bytes(model)
     c = model.config
     # transient per row of a decode step: fp32 scores/probs over the rows + logits (graph pool + static buffer)
     # x3: the eager warm-up before a capture, the graph pool, and the pool's fragmentation across row buckets

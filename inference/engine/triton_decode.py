@@ -71,6 +71,21 @@ def supported(model: SambaYForCausalLM) -> bool:
             and c.mamba_d_conv <= 8)
 
 
+def updown_copy_bytes(model: SambaYForCausalLM) -> int:
+    """Bytes of the transposed down-projection weights a :class:`TritonDecode` of `model` keeps for
+    :func:`.triton_decode_kernels.updown` (the MLPs' fc2 and the GMUs' out_proj; 1,861,222,400 for the 3.8B model in
+    bf16); 0 with :data:`UPDOWN` off or a model too wide for updown. Memory planners subtract it."""
+    if not _updown_on(model.config):
+        return 0
+    return sum(layer.mlp.fc2.weight.nbytes
+               + (layer.attn.out_proj.weight.nbytes if isinstance(layer.attn, GatedMemoryUnit) else 0)
+               for layer in model.model.layers)
+
+
+def _updown_on(c) -> bool:
+    return bool(UPDOWN) and c.hidden_size <= kd.UPDOWN_MAX
+
+
 class TritonDecode:
     """Callable: (tokens [1] int64, pos [1] int64, rows) -> logits [1, V] fp32 for slot 0 of `slots`.
 
@@ -95,7 +110,7 @@ class TritonDecode:
         # (key i: layer i's MLP; key -1 - i: layer i's GMU)
         self._down: dict[int, torch.Tensor] = {}
         rows = 0
-        if UPDOWN and c.hidden_size <= kd.UPDOWN_MAX:
+        if _updown_on(c):
             for i, layer in enumerate(model.model.layers):
                 self._down[i] = layer.mlp.fc2.weight.t().contiguous()
                 rows = max(rows, kd.updown_programs(self._down[i].shape[0], c.hidden_size, kd.MLP, dev))

@@ -317,3 +317,20 @@ def test_pipelined_decode_launches_ahead_and_discards_tokens_of_requests_that_en
     assert outs[True][0][0] == free[: free.index(stop)] and outs[True][1][0] == FINISH_STOP
     # the token computed ahead for the stopped request was discarded, never emitted
     assert outs[True][2] > outs[False][2]
+
+
+def test_updown_copy_bytes_counts_the_transposed_down_projections(monkeypatch):
+    """What the batch-1 Triton step keeps beyond the weights (memory planners subtract it): every MLP's fc2 and
+    every GMU's out_proj once; nothing with updown off."""
+    from inference.engine import triton_decode
+    from inference.layers import GatedMemoryUnit
+
+    model, _ = tiny_random_model(seed=1)
+    layers = model.model.layers
+    gmus = [layer for layer in layers if isinstance(layer.attn, GatedMemoryUnit)]
+    assert gmus
+    expect = sum(layer.mlp.fc2.weight.numel() for layer in layers) * model.dtype.itemsize \
+        + sum(layer.attn.out_proj.weight.numel() for layer in gmus) * model.dtype.itemsize
+    assert triton_decode.updown_copy_bytes(model) == expect > 0
+    monkeypatch.setattr(triton_decode, "UPDOWN", False)
+    assert triton_decode.updown_copy_bytes(model) == 0
