@@ -647,8 +647,9 @@ def updown(x: torch.Tensor, w1: torch.Tensor, w2t: torch.Tensor, y: torch.Tensor
     weight *transposed* (W2 [D, M] -> W2.t().contiguous(), so a program's rows of it are contiguous); res, y [D]
     fp32 (y not res); mem [M] (GMU).
 
-    Each program takes tiles of BLOCK_M middle rows: it computes their up-projection sums (K loop), rounds them
-    and h like the model (to the model dtype), and adds h @ W2t[rows] to its own fp32 accumulator of all D outputs,
+    Each program takes tiles of BLOCK_M middle rows (whole weight rows, the next tile's loaded ahead; the
+    LayerNorm'd x computed once a program): it computes their up-projection sums, rounds them and h like the model
+    (to the model dtype), and adds h @ W2t[rows] to its own fp32 accumulator of all D outputs,
     written as one partial row at its end; a second kernel sums the partial rows in a fixed order (bitwise
     reproducible), rounds once to the model dtype and adds the residual. The down projection's weights stream in
     the same kernel as the up projection's, so the step does not drain the memory system between them."""
