@@ -100,9 +100,10 @@ if triton is not None:
         l1 = tl.zeros([QB], tl.float32)
         acc0 = tl.zeros([QB, 2 * D], tl.float32)
         acc1 = tl.zeros([QB, 2 * D], tl.float32)
-        k0_base = k_ptr + i * k_sb + (2 * m) * k_sh
+        # 64-bit slot offsets: a serving batch's caches pass 2^31 elements (253 slots of 34K rows: 2.3e10)
+        k0_base = k_ptr + i.to(tl.int64) * k_sb + (2 * m) * k_sh
         k1_base = k0_base + k_sh
-        v_base = v_ptr + i * v_sb + m * v_sh
+        v_base = v_ptr + i.to(tl.int64) * v_sb + m * v_sh
         start = s * rows_per_split
         end = tl.minimum(start + rows_per_split, R)
         for r0 in range(start, end, BLOCK_R):

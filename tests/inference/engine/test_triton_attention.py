@@ -107,6 +107,39 @@ def test_kernel_matches_torch_attention_and_combine(shape, b, dtype):
 
 @cuda
 @pytest.mark.gpu
+def test_slots_past_two_billion_elements():
+    """A serving batch's K/V caches pass 2^31 elements (253 slots of 34K rows hold 2.3e10): here the slots are
+    2^30 + 4096 elements apart (a stride that fits 32 bits), so slot 2 starts past 2^31 (4 GiB of bf16), and its
+    attention must still read its own rows."""
+    H, Hkv, D, R = 4, 2, 32, 96
+    per_k, per_v = Hkv * R * D, (Hkv // 2) * R * 2 * D
+    stride = 2 ** 30 + 4096
+    try:
+        flat = torch.empty(2 * stride + per_k + per_v, device="cuda", dtype=BF16)
+    except torch.OutOfMemoryError:
+        pytest.fail("needs 4 GiB of GPU memory")
+    k = flat.as_strided((3, Hkv, R, D), (stride, R * D, D, 1), 0)
+    v = flat.as_strided((3, Hkv // 2, R, 2 * D), (stride, R * 2 * D, 2 * D, 1), per_k)
+    g = torch.Generator(device="cuda").manual_seed(5)
+    for t in (k, v):
+        for i in range(3):
+            t[i].copy_(torch.randn(t[i].shape, device="cuda", generator=g))
+    qkv = torch.randn(3, (H + 2 * Hkv) * D, device="cuda", generator=g).to(BF16)
+    pos = torch.tensor([R - 1, R - 20, R - 7], device="cuda")
+    core = DiffCore(D, lambda_init=0.3).cuda().to(BF16)
+    lam = torch.tensor(0.37, device="cuda", dtype=BF16)
+    out = ta.diff_decode_attention_combined(qkv, k, v, pos, R, lam, core.subln.weight, core.subln.eps,
+                                            core.lambda_init, H)
+    valid = torch.arange(R, device="cuda")[None, :] <= pos[:, None]
+    q = qkv[:, : H * D].view(3, H, D)
+    ref = _combine(core, *diff_decode_attention(q, k.contiguous(), v.contiguous(), valid), lam)
+    del flat, k, v
+    for i in range(3):
+        assert rel(out[i], ref[i]) < 2e-2, f"slot {i}"
+
+
+@cuda
+@pytest.mark.gpu
 def test_kernel_runs_inside_a_cuda_graph():
     qkv, k, v, pos, _, core = _case(40, 20, 64, 2048, 2, BF16, seed=3, ring=False)
     lam = torch.tensor(0.5, device="cuda", dtype=BF16)
