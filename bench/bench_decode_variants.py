@@ -50,9 +50,20 @@ VARIANTS: dict[str, dict[tuple[object, str], object]] = {
 }
 
 
+def _switch_value(text: str) -> object:
+    """'8M' -> 8 << 20, '512K' -> 512 << 10, '0' -> 0, 'true' / 'false' -> True / False, other text as is."""
+    if text in ("true", "false"):
+        return text == "true"
+    scale = {"K": 1 << 10, "M": 1 << 20}.get(text[-1:], 1)
+    digits = text[:-1] if scale > 1 else text
+    return int(digits) * scale if digits.isdigit() else text
+
+
 def variant(name: str) -> dict[tuple[object, str], object]:
     """The switches of a named variant, or of a tile variant: ``ud=BLOCK_MxWARPSxPER_SM`` (every updown's config),
-    ``uds=BLOCK_DxBLOCK_P`` (updown's sum kernel); ``a+b`` both."""
+    ``uds=BLOCK_DxBLOCK_P`` (updown's sum kernel), or one module switch ``NAME=value`` of :mod:`triton_decode`
+    or else :mod:`triton_decode_kernels` (``UPDOWN=false``, ``DEFAULT_WAVES=4``, ``8M`` / ``512K`` for bytes);
+    ``a+b`` both."""
     if "+" in name:
         return {k: v for part in name.split("+") for k, v in variant(part).items()}
     if name.startswith(("ud=", "uds=")):
@@ -62,8 +73,14 @@ def variant(name: str) -> dict[tuple[object, str], object]:
             return {(KD, "UPDOWN_DEFAULT"): nums, (KD, "UPDOWN_CONFIGS"): {}}
         if key == "uds" and len(nums) == 2:
             return {(KD, "UPDOWN_SUM"): nums}
+    key, eq, val = name.partition("=")
+    if eq and key.isupper():  # a module switch: NAME=value (triton_decode's, else triton_decode_kernels')
+        mod = TD if hasattr(TD, key) else KD if hasattr(KD, key) else None
+        if mod is not None:
+            return {(mod, key): _switch_value(val)}
     if name not in VARIANTS:
-        raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)}, ud=BMxWxP, uds=BDxBP")
+        raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)}, ud=BMxWxP, uds=BDxBP, "
+                         "NAME=value")
     return VARIANTS[name]
 
 NAMES = {  # (N, K, prologue, epilogue) of the 3.8B model's projections -> a short name
