@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from tutor.settings.test import *
-from tutor.settings.test import DATABASES
+from tutor.settings.test import DATABASES, redis_channel_hosts
 
 DATABASES["default"]["NAME"] = os.environ["TUTOR_TEST_DB_NAME"]
 REDIS_URL = os.environ["EXPLAIN_E2E_REDIS_URL"]
@@ -19,7 +19,7 @@ _embedded = os.environ.get("EXPLAIN_E2E_STREAM", "redis") == "memory"
 CHANNEL_LAYERS = (
     {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}} if _embedded else
     {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                 "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "tutor-e2e"}}}
+                 "CONFIG": {"hosts": redis_channel_hosts(REDIS_URL), "prefix": "tutor-e2e"}}}
 )
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = REDIS_URL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -63,6 +64,25 @@ async def test_learner_socket_refuses_anonymous_connections() -> None:
     communicator.scope["user"] = AnonymousUser()
     connected, code = await communicator.connect()
     assert not connected and code == 4401
+    # end the consumer here, as a server would after the close: its pending Redis read is then cancelled inside
+    # the test, never left to the event loop's teardown
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("steps", [0, 1, 2, 3, 5, 8, 13, 21])
+async def test_a_consumer_cancelled_right_after_connecting_stops(steps: int) -> None:
+    """Cancelled ``steps`` loop iterations after its connect, as a closing server or the test loop's teardown
+    does, the consumer ends at once. With a socket timeout on the layer's Redis connections, redis-py writes
+    through ``asyncio.wait_for``, which on Python 3.11 drops the cancellation, and the consumer polled Redis
+    forever (one CI run hung here for 90 minutes)."""
+    communicator = WebsocketCommunicator(LearnerConsumer.as_asgi(), "/ws/learner/")
+    communicator.scope["user"] = AnonymousUser()
+    assert (await communicator.connect()) == (False, 4401)
+    for _ in range(steps):
+        await asyncio.sleep(0)
+    communicator.future.cancel()
+    done, _ = await asyncio.wait([communicator.future], timeout=3)
+    assert done, "the consumer ignored its cancellation"
 
 
 @pytest.mark.django_db

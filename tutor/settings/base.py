@@ -102,6 +102,22 @@ WHITENOISE_MAX_AGE = 3600
 
 # --- channels / celery: transports are set per environment ---
 CHANNEL_LAYERS: dict = {}
+
+
+def redis_channel_hosts(url: str) -> list[dict]:
+    """The ``hosts`` of a ``channels_redis`` layer on ``url``, with the socket settings it needs.
+
+    * No read timeout (``socket_timeout=None``). redis-py >= 8 defaults to 5 s, equal to channels_redis's 5 s
+      blocking pop, so an idle consumer would fail with "Timeout reading". And any send timeout makes redis-py
+      write through ``asyncio.wait_for``, which on Python 3.11 loses a cancellation that arrives as the write
+      completes: a websocket consumer closed at that moment never stops and polls Redis every 5 s forever
+      (tests/tutor/test_consumers_tasks.py reproduces it). Without a timeout the write is a plain
+      ``drain()``; a dead server still ends the reads with a connection error, and TCP keepalive finds a
+      silent one.
+    * Connecting gives up after 5 s (``socket_connect_timeout``), so an unreachable Redis is an error.
+    """
+    return [{"address": url, "socket_timeout": None, "socket_connect_timeout": 5, "socket_keepalive": True}]
+
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("default", "inference")
 CELERY_TASK_ROUTES = {"tutor.tasks.explanation_*": {"queue": "inference"}}

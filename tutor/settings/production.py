@@ -14,7 +14,7 @@ import dj_database_url
 
 from ._env import env_bool, env_int, env_list, env_str
 from .base import *
-from .base import LOGGING
+from .base import LOGGING, redis_channel_hosts
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
@@ -78,8 +78,6 @@ EXPLANATION_CLASS_LIMIT = env_int("EXPLANATION_CLASS_LIMIT", 120)
 EXPLANATION_RUNNER = "celery"
 EXPLANATION_STREAM_BACKEND = "redis"
 EXPLANATION_REDIS_URL = REDIS_URL
-# redis-py >= 8 reads with a 5 s socket timeout, equal to channels_redis's 5 s blocking pop, so an idle
-# websocket consumer would crash with "Timeout reading": give the channel layer's reads headroom.
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = redis_channel_hosts(REDIS_URL)  # why: its docstring (base.py)
 
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}}

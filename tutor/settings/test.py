@@ -12,6 +12,7 @@ import os
 import dj_database_url
 
 from .base import *
+from .base import redis_channel_hosts
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -32,8 +33,7 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": f"tutor-{TEST_DB_NAME}"},
     }
 }
-# redis-py >= 8 reads with a 5 s socket timeout, equal to channels_redis's 5 s blocking pop (see production)
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = redis_channel_hosts(REDIS_URL)  # as in production
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_TASK_ALWAYS_EAGER = True
