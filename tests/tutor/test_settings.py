@@ -48,6 +48,22 @@ def test_test_settings_use_postgresql_and_redis_channel_layer() -> None:
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
 
 
+def test_production_channel_layer_has_no_redis_socket_timeout() -> None:
+    """Production's layer uses the hosts the consumer-cancellation regression test runs with
+    (tests/tutor/test_consumers_tasks.py): no read/write timeout, a 5 s connect timeout."""
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'])")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "ALLOWED_HOSTS"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "tutor.settings.production", "SECRET_KEY": secrets.token_urlsafe(60),
+                "ALLOWED_HOSTS": "tutor.example.org", "REDIS_URL": "redis://redis.example.org:6379/0"})
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str([{"address": "redis://redis.example.org:6379/0", "socket_timeout": None,
+                                        "socket_connect_timeout": 5, "socket_keepalive": True}])
+    assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["socket_timeout"] is None
+
+
 def test_static_vendor_dirs_point_into_node_modules() -> None:
     prefixes = {entry[0]: Path(entry[1]) for entry in settings.STATICFILES_DIRS if isinstance(entry, tuple)}
     for prefix, probe in [("vendor/katex", "katex.min.js"), ("vendor/mathlive", "mathlive.min.js"),
