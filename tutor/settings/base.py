@@ -112,8 +112,8 @@ def redis_channel_hosts(url: str) -> list[dict]:
       write through ``asyncio.wait_for``, which on Python 3.11 loses a cancellation that arrives as the write
       completes: a websocket consumer closed at that moment never stops and polls Redis every 5 s forever
       (tests/tutor/test_consumers_tasks.py reproduces it). Without a timeout the write is a plain
-      ``drain()``; a dead server still ends the reads with a connection error, and TCP keepalive finds a
-      silent one.
+      ``drain()``; a server that goes away ends the reads with a connection error, and TCP keepalive (on the
+      system's timers) eventually finds one that falls silent.
     * Connecting gives up after 5 s (``socket_connect_timeout``), so an unreachable Redis is an error.
     """
     return [{"address": url, "socket_timeout": None, "socket_connect_timeout": 5, "socket_keepalive": True}]
